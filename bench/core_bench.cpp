@@ -1,0 +1,57 @@
+// Core kernels without SQL: the scanner, and a bare RE2::Set pass over the same bytes as the floor.
+#include <benchmark/benchmark.h>
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include "anonkit/detect/recognizer.hpp"
+#include "anonkit/detect/scanner.hpp"
+#include "anonkit/mask/text.hpp"
+#include "corpus.hpp"
+
+namespace {
+
+const std::vector<std::string>& corpus() {
+  static const auto rows = anonkit::bench::claim_notes(20000);
+  return rows;
+}
+
+void BM_BareRe2SetScan(benchmark::State& state) {
+  RE2::Options options;
+  options.set_max_mem(64 << 20);
+  RE2::Set set(options, RE2::UNANCHORED);
+  for (const auto& spec : anonkit::detect::builtin_recognizers()) set.Add(spec.pattern, nullptr);
+  set.Compile();
+  std::vector<int> hits;
+  for (auto _ : state) {
+    for (const auto& row : corpus()) {
+      set.Match(row, &hits);
+      benchmark::DoNotOptimize(hits.data());
+    }
+  }
+  state.SetBytesProcessed(
+      static_cast<int64_t>(state.iterations() * anonkit::bench::total_bytes(corpus())));
+}
+BENCHMARK(BM_BareRe2SetScan)->Unit(benchmark::kMillisecond);
+
+void BM_Scan(benchmark::State& state) {
+  const auto& scanner = *anonkit::detect::Scanner::builtin();
+  for (auto _ : state)
+    for (const auto& row : corpus()) benchmark::DoNotOptimize(scanner.scan(row));
+  state.SetBytesProcessed(
+      static_cast<int64_t>(state.iterations() * anonkit::bench::total_bytes(corpus())));
+}
+BENCHMARK(BM_Scan)->Unit(benchmark::kMillisecond);
+
+void BM_MaskText(benchmark::State& state) {
+  const auto& scanner = *anonkit::detect::Scanner::builtin();
+  for (auto _ : state)
+    for (const auto& row : corpus())
+      benchmark::DoNotOptimize(anonkit::mask::mask_text(row, scanner, {}));
+  state.SetBytesProcessed(
+      static_cast<int64_t>(state.iterations() * anonkit::bench::total_bytes(corpus())));
+}
+BENCHMARK(BM_MaskText)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

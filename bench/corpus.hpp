@@ -1,0 +1,15 @@
+// A deterministic corpus of ~500-byte claim notes, about two thirds holding personal data, the
+// shape of the demo portfolio: the same bytes feed every benchmark and its baseline.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace anonkit::bench {
+
+[[nodiscard]] std::vector<std::string> claim_notes(std::size_t rows,
+                                                   std::size_t target_bytes = 500);
+[[nodiscard]] std::size_t total_bytes(const std::vector<std::string>& rows);
+
+}  // namespace anonkit::bench

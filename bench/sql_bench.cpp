@@ -1,0 +1,111 @@
+// End-to-end: mask() and pii_scan through SQL on ~500-byte rows, next to two baselines measured in
+// the same run on the same bytes: a plain SQL read (sum(length(notes))) and a bare RE2::Set scan.
+// Prints MB/s and ratios; asserts nothing about time.
+#include <re2/re2.h>
+#include <re2/set.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+
+#include "anonkit/detect/recognizer.hpp"
+#include "corpus.hpp"
+
+namespace {
+
+double best_seconds(int runs, const std::function<void()>& body) {
+  double best = 1e100;
+  for (int i = 0; i < runs; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    body();
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    best = std::min(best, took.count());
+  }
+  return best;
+}
+
+void check(int rc, sqlite3* db, const char* what) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    std::fprintf(stderr, "%s: %s\n", what, sqlite3_errmsg(db));
+    std::exit(1);
+  }
+}
+
+void run_query(sqlite3* db, const char* sql) {
+  sqlite3_stmt* stmt = nullptr;
+  check(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), db, sql);
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+  }
+  check(rc, db, sql);
+  sqlite3_finalize(stmt);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s path/to/anonkit.so [rows]\n", argv[0]);
+    return 2;
+  }
+  const std::size_t rows = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 40000;
+  const auto notes = anonkit::bench::claim_notes(rows);
+  const double mb = static_cast<double>(anonkit::bench::total_bytes(notes)) / 1e6;
+
+  sqlite3* db = nullptr;
+  check(sqlite3_open(":memory:", &db), db, "open");
+  sqlite3_enable_load_extension(db, 1);
+  char* err = nullptr;
+  if (sqlite3_load_extension(db, argv[1], nullptr, &err) != SQLITE_OK) {
+    std::fprintf(stderr, "load: %s\n", err);
+    return 1;
+  }
+  run_query(db, "CREATE TABLE corpus(notes TEXT)");
+  run_query(db, "BEGIN");
+  sqlite3_stmt* insert = nullptr;
+  check(sqlite3_prepare_v2(db, "INSERT INTO corpus VALUES (?1)", -1, &insert, nullptr), db, "prep");
+  for (const auto& n : notes) {
+    sqlite3_bind_text(insert, 1, n.data(), static_cast<int>(n.size()), SQLITE_STATIC);
+    check(sqlite3_step(insert), db, "insert");
+    sqlite3_reset(insert);
+  }
+  sqlite3_finalize(insert);
+  run_query(db, "COMMIT");
+
+  RE2::Options options;
+  options.set_max_mem(64 << 20);
+  RE2::Set set(options, RE2::UNANCHORED);
+  for (const auto& spec : anonkit::detect::builtin_recognizers()) set.Add(spec.pattern, nullptr);
+  set.Compile();
+  std::vector<int> hits;
+  std::size_t rows_with_hits = 0;
+
+  const int runs = 5;
+  const double t_read =
+      best_seconds(runs, [&] { run_query(db, "SELECT sum(length(notes)) FROM corpus"); });
+  const double t_set = best_seconds(runs, [&] {
+    rows_with_hits = 0;
+    for (const auto& n : notes) rows_with_hits += set.Match(n, &hits);
+  });
+  const double t_mask =
+      best_seconds(runs, [&] { run_query(db, "SELECT sum(length(mask(notes))) FROM corpus"); });
+  const double t_scan = best_seconds(
+      runs, [&] { run_query(db, "SELECT count(*) FROM corpus, pii_scan(corpus.notes)"); });
+
+  std::printf("corpus: %zu rows, %.1f MB, %.0f%% of rows match the RE2 set\n", rows, mb,
+              100.0 * static_cast<double>(rows_with_hits) / static_cast<double>(rows));
+  std::printf("%-34s %10s %10s %12s\n", "measure", "MB/s", "rows/s", "x bare set");
+  auto line = [&](const char* name, double t) {
+    std::printf("%-34s %10.1f %10.0f %12.2f\n", name, mb / t, static_cast<double>(rows) / t,
+                t / t_set);
+  };
+  line("baseline: SQL sum(length(notes))", t_read);
+  line("baseline: bare RE2::Set scan", t_set);
+  line("mask(notes) through SQL", t_mask);
+  line("pii_scan(notes) through SQL", t_scan);
+  sqlite3_close(db);
+  return 0;
+}

@@ -1,0 +1,50 @@
+// Keyword dictionaries: many words of many types found in one pass with an Aho-Corasick automaton
+// (the FlashText idea), whole-word on both sides, case-insensitive (Unicode simple case folding),
+// and leftmost-longest so "New York City" wins over "New York".
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace anonkit::detect {
+
+struct KeywordHit {
+  std::size_t begin;   // byte offset of the first byte of the match
+  std::size_t end;     // byte offset one past the last byte
+  std::uint32_t type;  // index into KeywordDictionary::types()
+};
+
+class KeywordDictionary {
+ public:
+  KeywordDictionary();
+  ~KeywordDictionary();
+  KeywordDictionary(KeywordDictionary&&) noexcept;
+  KeywordDictionary& operator=(KeywordDictionary&&) noexcept;
+  KeywordDictionary(const KeywordDictionary&) = delete;
+  KeywordDictionary& operator=(const KeywordDictionary&) = delete;
+
+  // Adds a keyword of a type. Leading/trailing white space is trimmed; runs of inner white space
+  // match exactly one space-like character run in text. Throws InvalidArgument for an empty keyword
+  // or invalid UTF-8. The same keyword with two types keeps the first.
+  void add(std::string_view keyword, std::string_view type);
+
+  // Finds every keyword occurrence: non-overlapping, leftmost first, longest at a position; a match
+  // must not be preceded or followed by a letter, digit or underscore (Unicode-aware). Invalid
+  // UTF-8 in `text` never matches across the bad bytes and never crashes.
+  [[nodiscard]] std::vector<KeywordHit> find_all(std::string_view text) const;
+
+  [[nodiscard]] const std::vector<std::string>& types() const noexcept { return types_; }
+  [[nodiscard]] std::size_t size() const noexcept;
+  [[nodiscard]] bool empty() const noexcept { return size() == 0; }
+
+ private:
+  struct Automaton;
+  std::unique_ptr<Automaton> automaton_;
+  std::vector<std::string> types_;
+};
+
+}  // namespace anonkit::detect

@@ -1,0 +1,394 @@
+// The built-in recognizers: candidate patterns and the checks that make a candidate a hit. The
+// patterns are deliberately wide; precision comes from the checks (checksums, boundaries, context).
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstring>
+#include <string>
+
+#include "anonkit/detect/recognizer.hpp"
+#include "anonkit/detect/validators.hpp"
+#include "anonkit/text/utf8.hpp"
+
+namespace anonkit::detect {
+namespace {
+
+inline bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+inline bool is_alnum(char c) noexcept { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+inline bool is_hex(char c) noexcept { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+// The character just before/after the candidate is a letter or digit (any script).
+bool word_before(const Candidate& c) noexcept {
+  return c.begin > 0 && text::is_word_char(text::decode_before(c.text, c.begin).code_point);
+}
+bool word_after(const Candidate& c) noexcept {
+  return c.end < c.text.size() && text::is_word_char(text::decode(c.text, c.end).code_point);
+}
+char char_before(const Candidate& c) noexcept { return c.begin > 0 ? c.text[c.begin - 1] : '\0'; }
+char char_at(const Candidate& c, std::size_t i) noexcept {
+  return i < c.text.size() ? c.text[i] : '\0';
+}
+std::string_view span(const Candidate& c) noexcept {
+  return c.text.substr(c.begin, c.end - c.begin);
+}
+
+// The candidate continues a longer dotted, dashed or slashed token ("INV-2024...", "v1.2.3.4.5").
+bool glued_to_token(const Candidate& c, std::string_view joiners) noexcept {
+  const char before = char_before(c);
+  if (before != '\0' && joiners.find(before) != std::string_view::npos && c.begin >= 2 &&
+      is_alnum(c.text[c.begin - 2]))
+    return true;
+  const char after = char_at(c, c.end);
+  return after != '\0' && joiners.find(after) != std::string_view::npos &&
+         is_alnum(char_at(c, c.end + 1));
+}
+
+bool email_check(Candidate& c) {
+  if (word_before(c) || word_after(c)) return false;
+  const std::string_view s = span(c);
+  const std::size_t at = s.find('@');
+  const std::string_view local = s.substr(0, at);
+  const std::string_view domain = s.substr(at + 1);
+  // The local part is not held to RFC 5322's dot-atom: "jane..doe@" is a typo, still someone's
+  // address, and masking it is the safe answer. Leading dots come from prose ("...see a@b.co").
+  if (local.front() == '.') return false;
+  std::size_t label_start = 0;
+  for (std::size_t i = 0; i <= domain.size(); ++i) {
+    if (i == domain.size() || domain[i] == '.') {
+      const std::string_view label = domain.substr(label_start, i - label_start);
+      if (label.empty() || label.front() == '-' || label.back() == '-') return false;
+      label_start = i + 1;
+    }
+  }
+  return true;
+}
+
+bool url_check(Candidate& c) {
+  if (word_before(c)) return false;
+  // Sentence punctuation after a URL is not part of it; a closing bracket is only when unbalanced.
+  while (c.end > c.begin) {
+    const char last = c.text[c.end - 1];
+    if (std::strchr(".,;:!?'\"*", last) != nullptr) {
+      --c.end;
+      continue;
+    }
+    if (last == ')' || last == ']' || last == '}') {
+      const char open = last == ')' ? '(' : last == ']' ? '[' : '{';
+      const std::string_view s = span(c);
+      if (std::count(s.begin(), s.end(), open) < std::count(s.begin(), s.end(), last)) {
+        --c.end;
+        continue;
+      }
+    }
+    break;
+  }
+  const std::string_view s = span(c);
+  std::size_t host_start = s.find("://");
+  host_start = host_start == std::string_view::npos ? 0 : host_start + 3;
+  const std::size_t host_end = s.find_first_of("/?#:", host_start);
+  const std::string_view host = s.substr(host_start, host_end - host_start);
+  if (host.empty()) return false;
+  return host.find('.') != std::string_view::npos || host == "localhost";
+}
+
+// Drops trailing separator-delimited groups until `valid` accepts, so a card or IBAN followed by an
+// unrelated number ("... 1111 2024") is still found.
+template <typename Valid>
+bool accept_or_trim_groups(Candidate& c, Valid valid, std::size_t min_len) {
+  while (c.end - c.begin >= min_len) {
+    if (valid(span(c))) return true;
+    const std::string_view s = span(c);
+    const std::size_t sep = s.find_last_of(" -");
+    if (sep == std::string_view::npos) return false;
+    c.end = c.begin + sep;
+  }
+  return false;
+}
+
+bool card_check(Candidate& c) {
+  if (word_before(c) || glued_to_token(c, "-./")) return false;
+  const std::size_t original_end = c.end;
+  if (!accept_or_trim_groups(c, card_valid, 12)) return false;
+  // A trimmed candidate must still end at a group boundary, not inside a digit run.
+  return c.end == original_end || !is_digit(char_at(c, c.end));
+}
+
+bool iban_check(Candidate& c) {
+  if (word_before(c)) return false;
+  const std::size_t original_end = c.end;
+  if (!accept_or_trim_groups(c, iban_valid, 15)) return false;
+  return c.end == original_end || !is_alnum(char_at(c, c.end));
+}
+
+const std::vector<std::string> kSsnContext = {"ssn", "social security", "social security number",
+                                              "ss#", "ss no"};
+
+bool ssn_check(Candidate& c) {
+  if (word_before(c) || word_after(c) || glued_to_token(c, "-./")) return false;
+  const std::string_view s = span(c);
+  if (!us_ssn_valid(s)) return false;
+  const bool compact = s.find_first_of(" -") == std::string_view::npos;
+  const bool context = has_context(c.text, c.begin, c.end, kSsnContext);
+  if (compact && !context) return false;  // nine bare digits are too often something else
+  c.confidence = context ? 0.95 : c.confidence;
+  return true;
+}
+
+bool ipv4_check(Candidate& c) {
+  if (word_before(c) || word_after(c) || glued_to_token(c, ".")) return false;
+  return ipv4_valid(span(c));
+}
+
+bool ipv6_check(Candidate& c) {
+  const char before = char_before(c);
+  const char after = char_at(c, c.end);
+  if (word_before(c) || word_after(c) || before == ':' || after == ':') return false;
+  const std::string_view s = span(c);
+  const auto hex_digits = std::count_if(s.begin(), s.end(), is_hex);
+  // "a::b" and "::1" are valid text forms but in prose they are almost never an address of a
+  // person's device: ask for four hex digits or an IPv4 tail.
+  const bool ipv4_tail = s.find('.') != std::string_view::npos;
+  if ((hex_digits < 4 && !ipv4_tail) || std::count(s.begin(), s.end(), ':') < 2) return false;
+  return ipv6_valid(s);
+}
+
+bool mac_check(Candidate& c) {
+  if (word_before(c) || word_after(c)) return false;
+  const char after = char_at(c, c.end);
+  if ((after == ':' || after == '-' || after == '.') && is_hex(char_at(c, c.end + 1))) return false;
+  const std::string_view s = span(c);
+  if (s.size() == 14) return s[4] == '.' && s[9] == '.';  // Cisco form aaaa.bbbb.cccc
+  const char sep = s[2];
+  for (std::size_t i = 2; i < s.size(); i += 3)
+    if (s[i] != sep) return false;
+  return true;
+}
+
+const std::vector<std::string> kKraContext = {"pin", "kra", "kra pin", "tax", "itax"};
+
+bool kra_check(Candidate& c) {
+  if (word_before(c) || word_after(c)) return false;
+  if (has_context(c.text, c.begin, c.end, kKraContext)) c.confidence = 0.95;
+  return true;
+}
+
+bool digits_id_check(Candidate& c) {
+  return !(word_before(c) || word_after(c) || glued_to_token(c, "-./,:"));
+}
+
+bool passport_check(Candidate& c) { return !(word_before(c) || word_after(c)); }
+
+// Textual dates: "12 March 1984", "March 12, 1984", "12th Mar 1984".
+bool textual_date_valid(std::string_view s) {
+  static constexpr std::array<std::string_view, 12> kMonths = {
+      "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+  static constexpr std::array<int, 12> kDays = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int day = 0, year = 0, month = -1;
+  std::size_t i = 0;
+  auto read_number = [&](int& out) {
+    int n = 0, digits = 0;
+    while (i < s.size() && is_digit(s[i])) n = n * 10 + (s[i++] - '0'), ++digits;
+    out = n;
+    return digits;
+  };
+  auto read_month = [&] {
+    std::string word;
+    while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i])))
+      word += static_cast<char>(std::tolower(static_cast<unsigned char>(s[i++])));
+    for (std::size_t m = 0; m < kMonths.size(); ++m)
+      if (word.size() >= 3 && word.compare(0, 3, kMonths[m]) == 0) month = static_cast<int>(m);
+  };
+  auto skip_noise = [&] {
+    while (i < s.size() && !is_digit(s[i]) && !std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
+  };
+  auto skip_ordinal = [&] {
+    while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i])) &&
+           std::strchr("stndrdh", std::tolower(static_cast<unsigned char>(s[i]))) != nullptr)
+      ++i;
+  };
+  if (is_digit(s[0])) {
+    read_number(day);
+    skip_ordinal();
+    skip_noise();
+    read_month();
+  } else {
+    read_month();
+    skip_noise();
+    read_number(day);
+    skip_ordinal();
+  }
+  skip_noise();
+  if (read_number(year) != 4) return false;
+  if (month < 0 || day < 1 || day > kDays[month] || year < 1900 || year > 2100) return false;
+  if (month == 1 && day == 29) return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return true;
+}
+
+bool dob_check(Candidate& c) {
+  if (word_before(c) || word_after(c) || glued_to_token(c, "-./:")) return false;
+  const std::string_view s = span(c);
+  if (std::isalpha(static_cast<unsigned char>(s.back())) ||
+      std::any_of(s.begin(), s.end(),
+                  [](char ch) { return std::isalpha(static_cast<unsigned char>(ch)); }))
+    return textual_date_valid(s);
+  if (date_valid(s)) return true;
+  // US order MM/DD/YYYY: swap the first two fields and try again.
+  const std::size_t first = s.find_first_of("/-.");
+  const std::size_t second = s.find_first_of("/-.", first + 1);
+  if (first == std::string_view::npos || second == std::string_view::npos || first > 2)
+    return false;
+  std::string swapped;
+  swapped.append(s.substr(first + 1, second - first - 1));
+  swapped.push_back(s[first]);
+  swapped.append(s.substr(0, first));
+  swapped.append(s.substr(second));
+  return date_valid(swapped);
+}
+
+std::vector<RecognizerSpec> make_builtins() {
+  std::vector<RecognizerSpec> r;
+  auto add = [&](RecognizerSpec spec) { r.push_back(std::move(spec)); };
+  add({.type = "EMAIL",
+       .description = "e-mail address (RFC 5321 shape)",
+       .validator = "domain labels not starting or ending with -, alphabetic TLD",
+       .pattern =
+           R"([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,63})",
+       .confidence = 0.95,
+       .priority = 90,
+       .check = email_check});
+  add({.type = "PHONE",
+       .description =
+           "telephone number: E.164 (+CC), 00 prefix, Kenyan, NANP and UK national forms",
+       .validator =
+           "country code and national length, separators, not a timestamp/amount/reference",
+       .pattern = R"((?:\+|\b00)?\(?\d(?:[ .\-()]{0,2}\d){6,16})",
+       .confidence = 0.8,
+       .priority = 50,
+       .check = phone_check});
+  add({.type = "CREDIT_CARD",
+       .description = "payment card number (PAN), compact or grouped by spaces or dashes",
+       .validator = "issuer prefix and length (Visa, Mastercard, Amex, Discover, Diners, JCB, "
+                    "UnionPay, Maestro) and Luhn",
+       .pattern = R"(\b\d(?:[ \-]?\d){11,18}\b)",
+       .confidence = 0.95,
+       .priority = 85,
+       .check = card_check});
+  add({.type = "IBAN",
+       .description = "international bank account number, compact or grouped by 4",
+       .validator = "ISO 13616 country length and ISO 7064 mod 97-10",
+       .pattern = R"(\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b)",
+       .confidence = 0.95,
+       .priority = 85,
+       .check = iban_check});
+  add({.type = "US_SSN",
+       .description = "US social security number",
+       .validator = "area not 000/666/900-999, group not 00, serial not 0000; bare 9 digits need "
+                    "context",
+       .pattern = R"(\b\d{3}[ \-]?\d{2}[ \-]?\d{4}\b)",
+       .confidence = 0.85,
+       .priority = 70,
+       .check = ssn_check});
+  add({.type = "KE_NATIONAL_ID",
+       .description = "Kenyan national identity card number (7-8 digits) next to a context word",
+       .validator = "context word: ID, national ID, ID no, kitambulisho",
+       .pattern = R"(\b\d{7,8}\b)",
+       .confidence = 0.85,
+       .context = {"id", "national id", "id no", "id number", "idno", "kitambulisho", "nid",
+                   "identity card", "id card", "national identity"},
+       .context_required = true,
+       .priority = 55,
+       .check = digits_id_check});
+  add({.type = "KE_KRA_PIN",
+       .description = "Kenya Revenue Authority personal identification number (A123456789B)",
+       .validator = "A or P, nine digits, a letter",
+       .pattern = R"(\b[AP]\d{9}[A-Z]\b)",
+       .confidence = 0.85,
+       .priority = 75,
+       .check = kra_check});
+  add({.type = "PASSPORT",
+       .description = "passport number next to a context word",
+       .validator = "context word: passport, pasipoti, travel document",
+       .pattern = R"(\b(?:[A-Z]{1,2}\d{6,8}|\d{9})\b)",
+       .confidence = 0.85,
+       .context = {"passport", "pasipoti", "passport no", "passport number", "travel document"},
+       .context_required = true,
+       .priority = 60,
+       .check = passport_check});
+  add({.type = "IP_ADDRESS",
+       .description = "IPv4 or IPv6 address",
+       .validator = "IPv4 octets 0-255; IPv6 RFC 4291 text form incl. :: and IPv4 tail",
+       .pattern =
+           R"(\b(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\b)",
+       .confidence = 0.9,
+       .priority = 65,
+       .check = ipv4_check});
+  add({.type = "IP_ADDRESS",
+       .description = "",
+       .validator = "",
+       .pattern = R"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}){0,3})",
+       .confidence = 0.9,
+       .priority = 65,
+       .check = ipv6_check});
+  add({.type = "MAC_ADDRESS",
+       .description = "IEEE 802 MAC address (00:1A:2B:3C:4D:5E, 00-1A-..., 001a.2b3c.4d5e)",
+       .validator = "one separator throughout",
+       .pattern =
+           R"(\b(?:[0-9A-Fa-f]{2}(?:[:\-][0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})\b)",
+       .confidence = 0.9,
+       .priority = 70,
+       .check = mac_check});
+  add({.type = "URL",
+       .description = "web address (http, https, ftp, or www.)",
+       .validator = "host with a dot; trailing punctuation trimmed",
+       .pattern = R"((?i:\b(?:https?|ftp)://|\bwww\.)[^\s<>"'`]+)",
+       .confidence = 0.85,
+       .priority = 80,
+       .check = url_check});
+  add({.type = "DATE_OF_BIRTH",
+       .description = "a date next to a birth context word",
+       .validator = "real calendar date 1900-2100; context word: born, DOB, date of birth",
+       .pattern =
+           R"(\b(?:\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}|\d{1,2}[\-/.]\d{1,2}[\-/.]\d{4}|)"
+           R"(\d{1,2}(?i:st|nd|rd|th)? (?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[A-Za-z]*\.?,? \d{4}|)"
+           R"((?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[A-Za-z]*\.? \d{1,2}(?i:st|nd|rd|th)?,? \d{4})\b)",
+       .confidence = 0.85,
+       .context = {"born", "dob", "d.o.b", "date of birth", "birth date", "birthdate", "birthday",
+                   "alizaliwa", "kuzaliwa", "b."},
+       .context_required = true,
+       .priority = 60,
+       .check = dob_check});
+  return r;
+}
+
+}  // namespace
+
+const std::vector<RecognizerSpec>& builtin_recognizers() {
+  static const std::vector<RecognizerSpec> specs = make_builtins();
+  return specs;
+}
+
+bool has_context(std::string_view text, std::size_t begin, std::size_t end,
+                 const std::vector<std::string>& words, std::size_t window) {
+  // Lower-cased copy of the window (ASCII folding is enough: context words are ASCII).
+  const std::size_t from = begin > window ? begin - window : 0;
+  const std::size_t to = std::min(text.size(), end + window / 2);
+  std::array<char, 512> buf{};
+  const std::size_t n = std::min(to - from, buf.size());
+  for (std::size_t i = 0; i < n; ++i)
+    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[from + i])));
+  const std::string_view hay(buf.data(), n);
+  const std::size_t cand_begin = begin - from;
+  const std::size_t cand_end = std::min(end - from, n);
+  for (const std::string& w : words) {
+    for (std::size_t pos = hay.find(w); pos != std::string_view::npos; pos = hay.find(w, pos + 1)) {
+      const std::size_t stop = pos + w.size();
+      if (pos < cand_end && stop > cand_begin) continue;  // inside the candidate itself
+      const bool left_ok = pos == 0 || !is_alnum(hay[pos - 1]);
+      const bool right_ok = stop == n || !is_alnum(hay[stop]) || !is_alnum(w.back());
+      if (left_ok && right_ok) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace anonkit::detect

@@ -1,0 +1,241 @@
+// The scanner's one pass: RE2::Set tells which recognizers can match at all (most rows: none), only
+// those run their own regex to extract spans, checks accept or narrow each span, and overlaps are
+// resolved by priority so each region of text is reported once.
+#include "anonkit/detect/scanner.hpp"
+
+#include <fmt/format.h>
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "anonkit/detect/keywords.hpp"
+#include "anonkit/error.hpp"
+#include "anonkit/text/utf8.hpp"
+
+namespace anonkit::detect {
+namespace {
+
+constexpr int kUserPatternPriority = 40;
+constexpr int kKeywordPriority = 30;
+constexpr double kUserPatternConfidence = 0.7;
+constexpr double kKeywordConfidence = 0.75;
+
+RE2::Options regex_options() {
+  RE2::Options o;
+  o.set_log_errors(false);
+  o.set_max_mem(64 << 20);  // room for the DFA on long texts; the Set reports if it still runs out
+  return o;
+}
+
+// Advances to the next position where a new word could start, so a rejected candidate costs one
+// more search rather than one per byte.
+std::size_t next_start(std::string_view text, std::size_t pos) {
+  const text::Decoded first = text::decode(text, pos);
+  pos += first.length;
+  if (!text::is_word_char(first.code_point)) return pos;
+  while (pos < text.size()) {
+    const text::Decoded d = text::decode(text, pos);
+    if (!text::is_word_char(d.code_point)) break;
+    pos += d.length;
+  }
+  return pos;
+}
+
+}  // namespace
+
+bool valid_type_name(std::string_view name) noexcept {
+  if (name.empty() || name.size() > 64 || !(name[0] >= 'A' && name[0] <= 'Z')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+struct Scanner::Impl {
+  std::vector<RecognizerSpec> specs;
+  std::vector<std::uint32_t> spec_type;  // spec index -> type index
+  std::vector<std::unique_ptr<RE2>> regexes;
+  std::unique_ptr<RE2::Set> set;
+  KeywordDictionary keywords;
+  std::vector<std::uint32_t> keyword_type;  // dictionary type index -> type index
+  std::vector<int> type_priority;           // type index -> overlap priority
+
+  void extract(std::size_t i, std::string_view text, std::vector<Entity>& out) const;
+};
+
+Scanner::Scanner(const std::vector<UserPattern>& patterns, const std::vector<UserKeyword>& keywords)
+    : impl_(std::make_unique<Impl>()) {
+  auto type_of = [this](const std::string& name) {
+    const auto it = std::find(type_names_.begin(), type_names_.end(), name);
+    if (it != type_names_.end()) return static_cast<std::uint32_t>(it - type_names_.begin());
+    type_names_.push_back(name);
+    return static_cast<std::uint32_t>(type_names_.size() - 1);
+  };
+  impl_->specs = builtin_recognizers();
+  for (const UserPattern& p : patterns) {
+    if (!valid_type_name(p.type))
+      throw ConfigError(fmt::format(
+          "anonkit: anonkit_patterns.type must be upper case letters, digits and '_' (at most 64, "
+          "starting with a letter), got '{}'",
+          p.type));
+    impl_->specs.push_back({.type = p.type,
+                            .description = "user pattern from anonkit_patterns",
+                            .validator = "",
+                            .pattern = p.pattern,
+                            .confidence = kUserPatternConfidence,
+                            .priority = kUserPatternPriority,
+                            .source = "pattern"});
+  }
+
+  const RE2::Options options = regex_options();
+  impl_->set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+  for (const RecognizerSpec& spec : impl_->specs) {
+    impl_->spec_type.push_back(type_of(spec.type));
+    auto re = std::make_unique<RE2>(spec.pattern, options);
+    if (!re->ok())
+      throw ConfigError(fmt::format("anonkit: pattern for type {} is not valid RE2 syntax ({}): {}",
+                                    spec.type, re->error(), spec.pattern));
+    if (re->Match("", 0, 0, RE2::UNANCHORED, nullptr, 0))
+      throw ConfigError(fmt::format(
+          "anonkit: pattern for type {} matches the empty string; expected a pattern that needs at "
+          "least one character: {}",
+          spec.type, spec.pattern));
+    std::string error;
+    if (impl_->set->Add(spec.pattern, &error) < 0)
+      throw ConfigError(fmt::format("anonkit: pattern for type {} is not valid RE2 syntax ({}): {}",
+                                    spec.type, error, spec.pattern));
+    impl_->regexes.push_back(std::move(re));
+  }
+  if (!impl_->set->Compile())
+    throw ConfigError("anonkit: the recognizer patterns do not fit in RE2's memory budget");
+
+  for (const UserKeyword& k : keywords) {
+    if (!valid_type_name(k.type))
+      throw ConfigError(fmt::format(
+          "anonkit: anonkit_keywords.type must be upper case letters, digits and '_' (at most 64, "
+          "starting with a letter), got '{}'",
+          k.type));
+    impl_->keywords.add(k.keyword, k.type);
+  }
+  for (const std::string& t : impl_->keywords.types()) impl_->keyword_type.push_back(type_of(t));
+  impl_->type_priority.assign(type_names_.size(), kKeywordPriority);
+  for (std::size_t s = 0; s < impl_->specs.size(); ++s) {
+    int& p = impl_->type_priority[impl_->spec_type[s]];
+    p = std::max(p, impl_->specs[s].priority);
+  }
+}
+
+Scanner::~Scanner() = default;
+
+std::shared_ptr<const Scanner> Scanner::builtin() {
+  static const std::shared_ptr<const Scanner> instance =
+      std::make_shared<const Scanner>(std::vector<UserPattern>{}, std::vector<UserKeyword>{});
+  return instance;
+}
+
+int Scanner::type_index(std::string_view name) const noexcept {
+  for (std::size_t i = 0; i < type_names_.size(); ++i) {
+    const std::string& t = type_names_[i];
+    if (t.size() == name.size() && std::equal(t.begin(), t.end(), name.begin(), [](char a, char b) {
+          return a == (b >= 'a' && b <= 'z' ? static_cast<char>(b - 32) : b);
+        }))
+      return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::vector<TypeInfo> Scanner::describe() const {
+  std::vector<TypeInfo> out;
+  std::set<std::string> seen;
+  for (const RecognizerSpec& spec : impl_->specs) {
+    if (!seen.insert(spec.type).second) continue;  // IP_ADDRESS has two patterns, one row
+    out.push_back({spec.type, spec.description, spec.validator, spec.source});
+  }
+  for (const std::string& t : impl_->keywords.types()) {
+    if (!seen.insert(t).second) continue;
+    out.push_back(
+        {t, "user keyword dictionary from anonkit_keywords", "whole word, any case", "keyword"});
+  }
+  return out;
+}
+
+void Scanner::Impl::extract(std::size_t i, std::string_view text, std::vector<Entity>& out) const {
+  const RecognizerSpec& spec = specs[i];
+  const RE2& re = *regexes[i];
+  std::size_t pos = 0;
+  re2::StringPiece match;
+  while (pos < text.size() && re.Match(re2::StringPiece(text.data(), text.size()), pos, text.size(),
+                                       RE2::UNANCHORED, &match, 1)) {
+    const std::size_t begin = static_cast<std::size_t>(match.data() - text.data());
+    const std::size_t end = begin + match.size();
+    if (end == begin) {  // user patterns can match empty at some positions; skip them
+      pos = begin + 1;
+      continue;
+    }
+    Candidate c{text, begin, end, spec.confidence};
+    bool ok = spec.check == nullptr || spec.check(c);
+    if (ok && !spec.context.empty()) {
+      const bool context = has_context(text, c.begin, c.end, spec.context, 32);
+      if (spec.context_required && !context) ok = false;
+      if (context && spec.context_confidence > c.confidence) c.confidence = spec.context_confidence;
+    }
+    if (ok && c.end > c.begin) {
+      out.push_back({c.begin, c.end, spec_type[i], c.confidence});
+      pos = c.end;
+    } else {
+      pos = next_start(text, begin);
+    }
+  }
+}
+
+std::vector<Entity> Scanner::scan(std::string_view text) const {
+  std::vector<Entity> candidates;
+  if (text.empty()) return candidates;
+  std::vector<int> hits;
+  RE2::Set::ErrorInfo info{};
+  const re2::StringPiece piece(text.data(), text.size());
+  if (!impl_->set->Match(piece, &hits, &info) && info.kind != RE2::Set::kNoError) {
+    // The Set's DFA gave up (a very long or adversarial text): never skip a recognizer because
+    // of it; run every one.
+    hits.resize(impl_->specs.size());
+    for (std::size_t i = 0; i < hits.size(); ++i) hits[i] = static_cast<int>(i);
+  }
+  std::sort(hits.begin(), hits.end());
+  for (const int i : hits) impl_->extract(static_cast<std::size_t>(i), text, candidates);
+  if (!impl_->keywords.empty()) {
+    for (const KeywordHit& h : impl_->keywords.find_all(text))
+      candidates.push_back({h.begin, h.end, impl_->keyword_type[h.type], kKeywordConfidence});
+  }
+  if (candidates.size() <= 1) return candidates;
+
+  // Overlaps: the higher priority (then confidence, then the longer span) keeps the region.
+  std::vector<std::pair<int, std::size_t>> order;
+  order.reserve(candidates.size());
+  for (std::size_t k = 0; k < candidates.size(); ++k)
+    order.emplace_back(impl_->type_priority[candidates[k].type], k);
+  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first > b.first;
+    const Entity& x = candidates[a.second];
+    const Entity& y = candidates[b.second];
+    if (x.confidence != y.confidence) return x.confidence > y.confidence;
+    if (x.end - x.begin != y.end - y.begin) return x.end - x.begin > y.end - y.begin;
+    return x.begin < y.begin;
+  });
+  std::map<std::size_t, std::size_t> taken;  // begin -> end of accepted spans
+  std::vector<Entity> result;
+  for (const auto& [prio, k] : order) {
+    const Entity& e = candidates[k];
+    auto next = taken.lower_bound(e.begin);
+    if (next != taken.end() && next->first < e.end) continue;
+    if (next != taken.begin() && std::prev(next)->second > e.begin) continue;
+    taken.emplace(e.begin, e.end);
+    result.push_back(e);
+  }
+  std::sort(result.begin(), result.end(),
+            [](const Entity& a, const Entity& b) { return a.begin < b.begin; });
+  return result;
+}
+
+}  // namespace anonkit::detect

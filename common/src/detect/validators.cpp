@@ -1,0 +1,303 @@
+// Checksum and structure validators. Pure functions over string_view: no allocation, no exceptions,
+// so the scanner can call them on every candidate.
+#include "anonkit/detect/validators.hpp"
+
+#include <array>
+#include <cstdint>
+
+namespace anonkit::detect {
+namespace {
+
+inline bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+inline bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
+inline int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Splits `s` into digit groups separated by one separator character used throughout. Returns the
+// number of groups (0 when the shape is wrong) and fills `digits` / `sizes`.
+template <std::size_t N>
+std::size_t digit_groups(std::string_view s, std::string_view allowed_separators,
+                         std::array<char, 32>& digits, std::size_t& ndigits,
+                         std::array<int, N>& sizes) noexcept {
+  ndigits = 0;
+  std::size_t groups = 0;
+  int current = 0;
+  char sep = '\0';
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (is_digit(c)) {
+      if (ndigits == digits.size()) return 0;
+      digits[ndigits++] = c;
+      ++current;
+      continue;
+    }
+    if (allowed_separators.find(c) == std::string_view::npos || current == 0) return 0;
+    if (sep != '\0' && c != sep) return 0;
+    sep = c;
+    if (groups == N) return 0;
+    sizes[groups++] = current;
+    current = 0;
+  }
+  if (current == 0 || groups == N) return 0;
+  sizes[groups++] = current;
+  return groups;
+}
+
+// Issuer identification: a prefix range and the lengths that issuer uses.
+struct Issuer {
+  std::uint32_t low;
+  std::uint32_t high;
+  int prefix_digits;
+  int min_len;
+  int max_len;
+};
+constexpr std::array<Issuer, 14> kIssuers = {{
+    {4, 4, 1, 13, 19},        // Visa (13, 16, 19; 13-19 accepted)
+    {51, 55, 2, 16, 16},      // Mastercard
+    {2221, 2720, 4, 16, 16},  // Mastercard 2-series
+    {34, 34, 2, 15, 15},      // American Express
+    {37, 37, 2, 15, 15},      // American Express
+    {6011, 6011, 4, 16, 19},  // Discover
+    {644, 649, 3, 16, 19},    // Discover
+    {65, 65, 2, 16, 19},      // Discover
+    {300, 305, 3, 14, 19},    // Diners Club International
+    {36, 36, 2, 14, 19},      // Diners Club
+    {38, 39, 2, 14, 19},      // Diners Club
+    {3528, 3589, 4, 16, 19},  // JCB
+    {62, 62, 2, 16, 19},      // UnionPay
+    {50, 50, 2, 12, 19},      // Maestro
+}};
+
+bool issuer_known(const char* d, std::size_t n) noexcept {
+  for (const Issuer& issuer : kIssuers) {
+    if (static_cast<int>(n) < issuer.min_len || static_cast<int>(n) > issuer.max_len) continue;
+    std::uint32_t prefix = 0;
+    for (int i = 0; i < issuer.prefix_digits; ++i)
+      prefix = prefix * 10 + static_cast<std::uint32_t>(d[i] - '0');
+    if (prefix >= issuer.low && prefix <= issuer.high) return true;
+  }
+  // Maestro 56-69 (12-19 digits), after the more specific 6x issuers above.
+  const int two = (d[0] - '0') * 10 + (d[1] - '0');
+  return two >= 56 && two <= 69 && n >= 12 && n <= 19;
+}
+
+// Groupings people write cards in: fours (the last group may be shorter), or Amex/Diners 4-6-5 /
+// 4-6-4.
+template <std::size_t N>
+bool card_grouping(const std::array<int, N>& sizes, std::size_t groups) noexcept {
+  if (groups == 1) return true;
+  if (groups == 3 && sizes[0] == 4 && sizes[1] == 6 && (sizes[2] == 5 || sizes[2] == 4))
+    return true;
+  for (std::size_t i = 0; i + 1 < groups; ++i)
+    if (sizes[i] != 4) return false;
+  return sizes[groups - 1] >= 1 && sizes[groups - 1] <= 4;
+}
+
+struct IbanCountry {
+  char code[3];
+  int length;
+};
+// ISO 13616 IBAN registry (SWIFT), country code and total length.
+constexpr std::array<IbanCountry, 89> kIbanCountries = {{
+    {"AD", 24}, {"AE", 23}, {"AL", 28}, {"AT", 20}, {"AZ", 28}, {"BA", 20}, {"BE", 16}, {"BG", 22},
+    {"BH", 22}, {"BI", 27}, {"BR", 29}, {"BY", 28}, {"CH", 21}, {"CR", 22}, {"CY", 28}, {"CZ", 24},
+    {"DE", 22}, {"DJ", 27}, {"DK", 18}, {"DO", 28}, {"EE", 20}, {"EG", 29}, {"ES", 24}, {"FI", 18},
+    {"FK", 18}, {"FO", 18}, {"FR", 27}, {"GB", 22}, {"GE", 22}, {"GI", 23}, {"GL", 18}, {"GR", 27},
+    {"GT", 28}, {"HR", 21}, {"HU", 28}, {"IE", 22}, {"IL", 23}, {"IQ", 23}, {"IS", 26}, {"IT", 27},
+    {"JO", 30}, {"KW", 30}, {"KZ", 20}, {"LB", 28}, {"LC", 32}, {"LI", 21}, {"LT", 20}, {"LU", 20},
+    {"LV", 21}, {"LY", 25}, {"MC", 27}, {"MD", 24}, {"ME", 22}, {"MK", 19}, {"MN", 20}, {"MR", 27},
+    {"MT", 31}, {"MU", 30}, {"NI", 28}, {"NL", 18}, {"NO", 15}, {"OM", 23}, {"PK", 24}, {"PL", 28},
+    {"PS", 29}, {"PT", 25}, {"QA", 29}, {"RO", 24}, {"RS", 22}, {"RU", 33}, {"SA", 24}, {"SC", 31},
+    {"SD", 18}, {"SE", 24}, {"SI", 19}, {"SK", 24}, {"SM", 27}, {"SO", 23}, {"ST", 25}, {"SV", 28},
+    {"TL", 23}, {"TN", 24}, {"TR", 26}, {"UA", 29}, {"VA", 22}, {"VG", 24}, {"XK", 20}, {"YE", 30},
+    {"BJ", 28},
+}};
+
+int iban_length(char a, char b) noexcept {
+  for (const IbanCountry& c : kIbanCountries)
+    if (c.code[0] == a && c.code[1] == b) return c.length;
+  return 0;
+}
+
+bool parse_uint(std::string_view s, int& out) noexcept {
+  if (s.empty() || s.size() > 4) return false;
+  out = 0;
+  for (char c : s) {
+    if (!is_digit(c)) return false;
+    out = out * 10 + (c - '0');
+  }
+  return true;
+}
+
+bool real_date(int year, int month, int day) noexcept {
+  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (year < 1900 || year > 2100 || month < 1 || month > 12 || day < 1) return false;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return day <= kDays[static_cast<std::size_t>(month - 1)] + (month == 2 && leap ? 1 : 0);
+}
+
+}  // namespace
+
+bool luhn_valid(std::string_view digits) noexcept {
+  if (digits.empty()) return false;
+  int sum = 0;
+  bool twice = false;
+  for (std::size_t i = digits.size(); i-- > 0;) {
+    if (!is_digit(digits[i])) return false;
+    int d = digits[i] - '0';
+    if (twice && (d *= 2) > 9) d -= 9;
+    sum += d;
+    twice = !twice;
+  }
+  return sum % 10 == 0;
+}
+
+bool card_valid(std::string_view candidate) noexcept {
+  std::array<char, 32> digits{};
+  std::size_t n = 0;
+  std::array<int, 8> sizes{};
+  const std::size_t groups = digit_groups(candidate, " -", digits, n, sizes);
+  if (groups == 0 || n < 12 || n > 19 || !card_grouping(sizes, groups)) return false;
+  if (!issuer_known(digits.data(), n)) return false;
+  return luhn_valid(std::string_view(digits.data(), n));
+}
+
+bool iban_valid(std::string_view candidate) noexcept {
+  // Compact, or groups of four separated by single spaces (the last group 1-4 characters).
+  std::array<char, 40> compact{};
+  std::size_t n = 0;
+  std::size_t group = 0;
+  bool spaced = false;
+  for (std::size_t i = 0; i < candidate.size(); ++i) {
+    const char c = candidate[i];
+    if (c == ' ') {
+      if (group != 4) return false;
+      spaced = true;
+      group = 0;
+      continue;
+    }
+    if (!(is_digit(c) || is_upper(c)) || n == compact.size()) return false;
+    compact[n++] = c;
+    ++group;
+    if (spaced && group > 4) return false;
+  }
+  if (spaced && group == 0) return false;
+  if (n < 15 || !is_upper(compact[0]) || !is_upper(compact[1]) || !is_digit(compact[2]) ||
+      !is_digit(compact[3]))
+    return false;
+  if (iban_length(compact[0], compact[1]) != static_cast<int>(n)) return false;
+  const int check = (compact[2] - '0') * 10 + (compact[3] - '0');
+  if (check < 2 || check > 98) return false;
+  // ISO 7064 mod 97-10 over BBAN + country + check digits, letters as 10..35, computed
+  // incrementally.
+  std::uint32_t rem = 0;
+  auto feed = [&rem](char c) {
+    if (is_digit(c)) {
+      rem = (rem * 10 + static_cast<std::uint32_t>(c - '0')) % 97;
+    } else {
+      rem = (rem * 100 + static_cast<std::uint32_t>(c - 'A' + 10)) % 97;
+    }
+  };
+  for (std::size_t i = 4; i < n; ++i) feed(compact[i]);
+  for (std::size_t i = 0; i < 4; ++i) feed(compact[i]);
+  return rem == 1;
+}
+
+bool us_ssn_valid(std::string_view s) noexcept {
+  std::array<char, 32> digits{};
+  std::size_t n = 0;
+  std::array<int, 3> sizes{};
+  const std::size_t groups = digit_groups(s, " -", digits, n, sizes);
+  if (n != 9) return false;
+  if (groups != 1 && !(groups == 3 && sizes[0] == 3 && sizes[1] == 2 && sizes[2] == 4))
+    return false;
+  const int area = (digits[0] - '0') * 100 + (digits[1] - '0') * 10 + (digits[2] - '0');
+  const int grp = (digits[3] - '0') * 10 + (digits[4] - '0');
+  const int serial = (digits[5] - '0') * 1000 + (digits[6] - '0') * 100 + (digits[7] - '0') * 10 +
+                     (digits[8] - '0');
+  return area != 0 && area != 666 && area < 900 && grp != 0 && serial != 0;
+}
+
+bool ipv4_valid(std::string_view s) noexcept {
+  int parts = 0;
+  std::size_t i = 0;
+  while (true) {
+    const std::size_t start = i;
+    int value = 0;
+    while (i < s.size() && is_digit(s[i]) && i - start < 3) value = value * 10 + (s[i++] - '0');
+    const std::size_t len = i - start;
+    if (len == 0 || value > 255 || (len > 1 && s[start] == '0')) return false;
+    ++parts;
+    if (i == s.size()) break;
+    if (s[i] != '.' || parts == 4) return false;
+    ++i;
+  }
+  return parts == 4;
+}
+
+bool ipv6_valid(std::string_view s) noexcept {
+  if (s.size() < 2 || s.size() > 45) return false;
+  int groups = 0;
+  bool compressed = false;
+  std::size_t i = 0;
+  if (s[0] == ':') {
+    if (s[1] != ':') return false;
+    compressed = true;
+    i = 2;
+    if (i == s.size()) return true;  // "::"
+  }
+  while (i < s.size()) {
+    const std::size_t start = i;
+    while (i < s.size() && hex_value(s[i]) >= 0 && i - start < 5) ++i;
+    const std::size_t len = i - start;
+    if (i < s.size() && s[i] == '.') {
+      // Embedded IPv4 tail: must be the last part and counts as two groups.
+      if (!ipv4_valid(s.substr(start))) return false;
+      groups += 2;
+      i = s.size();
+      break;
+    }
+    if (len == 0 || len > 4) return false;
+    ++groups;
+    if (i == s.size()) break;
+    if (s[i] != ':') return false;
+    ++i;
+    if (i < s.size() && s[i] == ':') {
+      if (compressed) return false;  // "::" only once
+      compressed = true;
+      ++i;
+      if (i == s.size()) break;  // trailing "::"
+    } else if (i == s.size()) {
+      return false;  // single trailing ':'
+    }
+  }
+  return compressed ? groups <= 7 : groups == 8;
+}
+
+bool date_valid(std::string_view s) noexcept {
+  const std::size_t first = s.find_first_of("-/.");
+  if (first == std::string_view::npos) return false;
+  const char sep = s[first];
+  const std::size_t second = s.find(sep, first + 1);
+  if (second == std::string_view::npos ||
+      s.find_first_of("-/.", second + 1) != std::string_view::npos)
+    return false;
+  if (s.find_first_of("-/.", first + 1) != second) return false;  // mixed separators
+  const std::string_view a = s.substr(0, first);
+  const std::string_view b = s.substr(first + 1, second - first - 1);
+  const std::string_view c = s.substr(second + 1);
+  int x = 0, y = 0, z = 0;
+  if (!parse_uint(a, x) || !parse_uint(b, y) || !parse_uint(c, z)) return false;
+  if (a.size() == 4) {  // YYYY-MM-DD or YYYY/MM/DD, two-digit fields
+    if (sep == '.' || b.size() != 2 || c.size() != 2) return false;
+    return real_date(x, y, z);
+  }
+  if (c.size() != 4 || a.size() > 2 || b.size() > 2) return false;  // DD/MM/YYYY
+  return real_date(z, y, x);
+}
+
+}  // namespace anonkit::detect

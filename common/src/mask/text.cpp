@@ -1,0 +1,163 @@
+// Free-text masking in its styles, the reversible token form and its inverse.
+#include "anonkit/mask/text.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "anonkit/error.hpp"
+#include "anonkit/mask/typed.hpp"
+
+namespace anonkit::mask {
+namespace {
+
+// Token numbering: the same (type, value) gets the same number; numbers count up per type, and a
+// token that already stands literally in the text is skipped so unmask cannot confuse the two.
+class TokenNamer {
+ public:
+  TokenNamer(std::string_view text, const detect::Scanner& scanner)
+      : text_(text), scanner_(scanner) {}
+
+  const std::string& token(std::uint32_t type, std::string_view value) {
+    auto key = std::make_pair(type, std::string(value));
+    const auto found = assigned_.find(key);
+    if (found != assigned_.end()) return found->second;
+    std::uint64_t& counter = next_[type];
+    std::string token;
+    do {
+      token = fmt::format("[{}_{}]", scanner_.types()[type], ++counter);
+    } while (text_.find(token) != std::string_view::npos);
+    return assigned_.emplace(std::move(key), std::move(token)).first->second;
+  }
+
+ private:
+  std::string_view text_;
+  const detect::Scanner& scanner_;
+  std::map<std::pair<std::uint32_t, std::string>, std::string> assigned_;
+  std::unordered_map<std::uint32_t, std::uint64_t> next_;
+};
+
+}  // namespace
+
+std::vector<detect::Entity> select_entities(std::string_view text, const detect::Scanner& scanner,
+                                            const MaskOptions& options) {
+  std::vector<detect::Entity> entities = scanner.scan(text);
+  if (options.types.empty() && options.min_confidence <= 0.0) return entities;
+  std::erase_if(entities, [&](const detect::Entity& e) {
+    return (!options.types.empty() && !options.types[e.type]) ||
+           e.confidence < options.min_confidence;
+  });
+  return entities;
+}
+
+std::string mask_text(std::string_view text, const detect::Scanner& scanner,
+                      const MaskOptions& options) {
+  if (options.style == Style::kPseudonym)
+    throw InvalidArgument(
+        "anonkit: style \"pseudonym\" needs a pseudonymization key, which this build does not "
+        "support yet; use \"redact\", \"partial\" or \"token\"");
+  const std::vector<detect::Entity> entities = select_entities(text, scanner, options);
+  if (entities.empty()) return std::string(text);
+  TokenNamer namer(text, scanner);
+  std::string out;
+  out.reserve(text.size() + entities.size() * 8);
+  std::size_t pos = 0;
+  for (const detect::Entity& e : entities) {
+    out.append(text.substr(pos, e.begin - pos));
+    const std::string_view value = text.substr(e.begin, e.end - e.begin);
+    const std::string& type = scanner.types()[e.type];
+    switch (options.style) {
+      case Style::kRedact:
+        out.push_back('[');
+        out.append(type);
+        out.push_back(']');
+        break;
+      case Style::kToken:
+        out.append(namer.token(e.type, value));
+        break;
+      case Style::kPartial:
+        out.append(mask_typed(value, mask_type_for_entity(type)));
+        break;
+      case Style::kPseudonym:
+        break;
+    }
+    pos = e.end;
+  }
+  out.append(text.substr(pos));
+  return out;
+}
+
+Tokenized tokenize(std::string_view text, const detect::Scanner& scanner,
+                   const MaskOptions& options) {
+  Tokenized result;
+  TokenNamer namer(text, scanner);
+  std::size_t pos = 0;
+  for (const detect::Entity& e : select_entities(text, scanner, options)) {
+    result.text.append(text.substr(pos, e.begin - pos));
+    const std::string_view value = text.substr(e.begin, e.end - e.begin);
+    const std::string& token = namer.token(e.type, value);
+    result.text.append(token);
+    result.items.emplace(token, value);
+    pos = e.end;
+  }
+  result.text.append(text.substr(pos));
+  return result;
+}
+
+std::string tokenized_json(const Tokenized& t) {
+  nlohmann::json doc = {{"text", t.text}, {"items", nlohmann::json::object()}};
+  for (const auto& [token, value] : t.items) doc["items"][token] = value;
+  // Invalid UTF-8 in the text is replaced (U+FFFD) rather than failing the whole document.
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string unmask(std::string_view text, std::string_view items_json) {
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(items_json);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InvalidArgument(fmt::format(
+        "anonkit: unmask expects the items as a JSON object {{\"[TYPE_1]\": \"value\", ...}} (the "
+        "\"items\" of mask_tokens); could not parse it at byte {}",
+        e.byte));
+  }
+  // mask_tokens' whole document is accepted too: use its "items".
+  if (doc.is_object() && doc.contains("items") && doc["items"].is_object()) doc = doc["items"];
+  if (!doc.is_object())
+    throw InvalidArgument(
+        "anonkit: unmask expects the items as a JSON object {\"[TYPE_1]\": \"value\", ...}");
+  std::unordered_map<std::string, std::string> items;
+  std::size_t longest = 0;
+  for (const auto& [token, value] : doc.items()) {
+    if (!value.is_string())
+      throw InvalidArgument(
+          fmt::format("anonkit: unmask expects string values in the items; {} is not", token));
+    longest = std::max(longest, token.size());
+    items.emplace(token, value.get<std::string>());
+  }
+  std::string out;
+  out.reserve(text.size());
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t open = text.find('[', pos);
+    if (open == std::string_view::npos) break;
+    const std::size_t close = text.find(']', open + 1);
+    if (close == std::string_view::npos) break;
+    if (close - open + 1 <= longest) {
+      const auto it = items.find(std::string(text.substr(open, close - open + 1)));
+      if (it != items.end()) {
+        out.append(text.substr(pos, open - pos));
+        out.append(it->second);
+        pos = close + 1;
+        continue;
+      }
+    }
+    out.append(text.substr(pos, open + 1 - pos));
+    pos = open + 1;
+  }
+  out.append(text.substr(pos));
+  return out;
+}
+
+}  // namespace anonkit::mask

@@ -1,0 +1,30 @@
+// Per-connection state: the scanner this connection uses (built-in recognizers plus the user's
+// tables anonkit_patterns and anonkit_keywords). Shared by the functions and virtual tables
+// registered on that connection; swapped as a whole by anonkit_reload().
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "anonkit/detect/scanner.hpp"
+#include "bridge.hpp"
+
+namespace anonkit::sqlite {
+
+struct ConnectionState {
+  std::shared_ptr<const detect::Scanner> scanner = detect::Scanner::builtin();
+  std::size_t user_patterns = 0;
+  std::size_t user_keywords = 0;
+};
+using StatePtr = std::shared_ptr<ConnectionState>;
+
+// Reads the user tables of `db` (absent tables count as empty) and installs a new scanner in
+// `state`. On any error the old scanner stays and the error is thrown ("anonkit: ...").
+void reload_user_recognizers(sqlite3* db, ConnectionState& state);
+
+// Registers the functions and virtual tables of each family.
+int register_mask_functions(sqlite3* db, const StatePtr& state);
+int register_scan_tables(sqlite3* db, const StatePtr& state);
+int register_admin_functions(sqlite3* db, const StatePtr& state);
+
+}  // namespace anonkit::sqlite

@@ -1,0 +1,123 @@
+"""Loads anonkit.so into Python's standard sqlite3 module, as our users' scripts do."""
+import os
+import sqlite3
+import tempfile
+import threading
+import unittest
+
+EXTENSION = os.environ.get("ANONKIT_EXTENSION", "../../build/anonkit.so")
+
+
+def connect(path=":memory:"):
+    conn = sqlite3.connect(path)
+    conn.enable_load_extension(True)
+    conn.load_extension(os.path.splitext(os.path.abspath(EXTENSION))[0])
+    conn.enable_load_extension(False)
+    return conn
+
+
+class ExtensionTest(unittest.TestCase):
+    def setUp(self):
+        self.db = connect()
+
+    def tearDown(self):
+        self.db.close()
+
+    def one(self, sql, *args):
+        return self.db.execute(sql, args).fetchone()[0]
+
+    def test_mask_and_scan(self):
+        self.assertEqual(self.one("select mask(?)", "mail jane@example.com or +254 712 345 678"),
+                         "mail [EMAIL] or [PHONE]")
+        rows = self.db.execute("select type, start, length, match from pii_scan(?)",
+                               ("Müller: jane@example.com",)).fetchall()
+        self.assertEqual(rows, [("EMAIL", 9, 16, "jane@example.com")])
+        self.assertEqual(self.one("select anonkit_version()"), "0.1.0")
+
+    def test_parameters_and_types(self):
+        self.assertIsNone(self.one("select mask(?)", None))
+        self.assertEqual(self.one("select mask(?)", 254712345678), "[PHONE]")
+        self.assertEqual(self.one("select mask(?, 'card')", "4111 1111 1111 1234"),
+                         "**** **** **** 1234")
+
+    def test_errors_are_clear_and_recoverable(self):
+        cases = [
+            ("select mask(?)", (b"\x00\x01",), "anonkit: mask() expects text as TEXT, got a BLOB"),
+            ("select mask('a', 'nope')", (), "anonkit: mask() got unknown type 'nope'"),
+            ("select mask_partial('a', 1)", (), "anonkit: mask_partial() takes"),
+            ("select unmask('a', '[')", (), "anonkit: unmask expects the items as a JSON object"),
+            ("select * from pii_scan()", (), "anonkit: pii_scan needs its text argument"),
+        ]
+        for _ in range(200):  # many failing calls: no leak, no crash, connection stays usable
+            for sql, args, message in cases:
+                with self.assertRaises(sqlite3.OperationalError) as raised:
+                    self.db.execute(sql, args).fetchall()
+                self.assertTrue(str(raised.exception).startswith(message), str(raised.exception))
+        self.assertEqual(self.one("select mask('a@x.com')"), "[EMAIL]")
+
+    def test_huge_value(self):
+        text = "x" * (100 * 1024 * 1024) + " jane@example.com"
+        masked = self.one("select mask(?)", text)
+        self.assertEqual(len(masked), 100 * 1024 * 1024 + len(" [EMAIL]"))
+        self.assertTrue(masked.endswith(" [EMAIL]"))
+
+    def test_invalid_utf8_is_handled(self):
+        self.db.text_factory = bytes
+        masked = self.one("select mask(cast(x'ff2061406578616d706c652e636f6d20fe' as text))")
+        self.assertEqual(masked, b"\xff [EMAIL] \xfe")
+
+    def test_directonly_functions_refuse_triggers(self):
+        self.db.executescript("""
+            create table log(x);
+            create trigger t after insert on log begin select anonkit_reload(); end;
+        """)
+        with self.assertRaises(sqlite3.OperationalError) as raised:
+            self.db.execute("insert into log values (1)")
+        self.assertIn("unsafe use of anonkit_reload", str(raised.exception))
+
+    def test_policy_travels_with_the_database(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "policy.db")
+            plain = sqlite3.connect(path)
+            plain.executescript("""
+                create table anonkit_keywords(type text, keyword text);
+                insert into anonkit_keywords values ('PERSON', 'Wanjiru');
+                create table anonkit_patterns(type text, pattern text);
+                insert into anonkit_patterns values ('MEMBER_NO', 'MBR-\\d{6}');
+            """)
+            plain.commit()
+            conn = connect(path)
+            self.assertEqual(conn.execute("select mask('Wanjiru, MBR-123456')").fetchone()[0],
+                             "[PERSON], [MEMBER_NO]")
+            conn.close()
+            plain.execute("insert into anonkit_patterns values ('BAD', '(')")
+            plain.commit()
+            plain.close()
+            with self.assertRaises(sqlite3.OperationalError) as raised:
+                connect(path)
+            self.assertIn("anonkit: pattern for type BAD is not valid RE2 syntax", str(raised.exception))
+
+    def test_connections_in_threads(self):
+        errors = []
+
+        def work(n):
+            try:
+                conn = connect()
+                for i in range(300):
+                    got = conn.execute("select mask(?)", (f"user{n}-{i}@example.com 0712 345 678",)).fetchone()[0]
+                    if got != "[EMAIL] [PHONE]":
+                        errors.append(got)
+                conn.close()
+            except Exception as e:  # noqa: BLE001 - report anything
+                errors.append(repr(e))
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+
+
+if __name__ == "__main__":
+    unittest.main()

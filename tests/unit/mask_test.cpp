@@ -1,0 +1,141 @@
+// Typed masks, mask_partial, free-text styles, the token form and its inverse.
+#include <gtest/gtest.h>
+
+#include "anonkit/error.hpp"
+#include "anonkit/mask/text.hpp"
+#include "anonkit/mask/typed.hpp"
+
+namespace anonkit::mask {
+namespace {
+
+std::string typed(std::string_view v, std::string_view type) {
+  return mask_typed(v, parse_mask_type(type).value());
+}
+
+TEST(TypedMask, KnownAnswers) {
+  EXPECT_EQ(typed("jane.doe@example.com", "email"), "j***@example.com");
+  EXPECT_EQ(typed("+254 712 345 678", "phone"), "+254 *** *** *78");
+  EXPECT_EQ(typed("+1 (415) 555-0132", "phone"), "+1 (***) ***-**32");
+  EXPECT_EQ(typed("0712 345 678", "phone"), "**** *** *78");
+  EXPECT_EQ(typed("4111 1111 1111 1234", "card"), "**** **** **** 1234");
+  EXPECT_EQ(typed("4111-1111-1111-1234", "CREDIT_CARD"), "****-****-****-1234");
+  EXPECT_EQ(typed("GB82 WEST 1234 5698 7654 32", "iban"), "GB** **** **** **** **54 32");
+  EXPECT_EQ(typed("123-45-6789", "ssn"), "***-**-6789");
+  EXPECT_EQ(typed("Wanjiru Kamau", "name"), "W. K.");
+  EXPECT_EQ(typed("Émile  Zola-Durand", "name"), "É. Z. D.");
+  EXPECT_EQ(typed("192.168.1.77", "ip"), "192.168.1.0");
+  EXPECT_EQ(typed("2001:db8:85a3:8d3:1319:8a2e:370:7348", "ip"), "2001:db8:85a3::");
+  EXPECT_EQ(typed("2001:db8::1", "ip"), "2001:db8::");
+  EXPECT_EQ(typed("00:1A:2B:3C:4D:5E", "mac"), "00:1A:2B:**:**:**");
+  EXPECT_EQ(typed("https://user:pw@example.com/claims/42?x=1", "url"),
+            "https://***@example.com/***");
+  EXPECT_EQ(typed("1984-03-12", "date"), "1984-**-**");
+  EXPECT_EQ(typed("12/03/1984", "dob"), "**/**/1984");
+  EXPECT_EQ(typed("A012345678Z", "kra_pin"), "*********8Z");
+}
+
+TEST(TypedMask, ValueWithoutTheTypesShapeIsMaskedCompletely) {
+  EXPECT_EQ(typed("not an email", "email"), "*** ** *****");
+  EXPECT_EQ(typed("12", "card"), "**");
+  EXPECT_EQ(typed("999.1.1.1", "ip"), "***.*.*.*");
+  EXPECT_EQ(typed("12-34", "ssn"), "**-**");
+  EXPECT_EQ(typed("", "email"), "");
+}
+
+TEST(TypedMask, TypeNames) {
+  EXPECT_FALSE(parse_mask_type("creditcard").has_value());
+  EXPECT_EQ(parse_mask_type("EMAIL"), MaskType::kEmail);
+  EXPECT_EQ(parse_mask_type("Us_Ssn"), MaskType::kSsn);
+}
+
+TEST(MaskPartial, KeepsEnds) {
+  EXPECT_EQ(mask_partial("0712345678", 2, 2), "07******78");
+  EXPECT_EQ(mask_partial("Müller", 1, 1, "•"), "M••••r");
+  EXPECT_EQ(mask_partial("abcdef", 0, 0, "x"), "xxxxxx");
+  EXPECT_EQ(mask_partial("abcdef", 6, 0), "******");  // nothing hidden -> everything hidden
+  EXPECT_EQ(mask_partial("abc", 2, 2), "***");
+  EXPECT_EQ(mask_partial("abc", INT64_MAX, INT64_MAX), "***");
+  EXPECT_EQ(mask_partial("", 1, 1), "");
+}
+
+TEST(MaskPartial, Errors) {
+  EXPECT_THROW((void)mask_partial("abc", -1, 0), InvalidArgument);
+  EXPECT_THROW((void)mask_partial("abc", 0, 0, "ab"), InvalidArgument);
+  EXPECT_THROW((void)mask_partial("abc", 0, 0, ""), InvalidArgument);
+  try {
+    (void)mask_partial("abc", 0, -2);
+    FAIL();
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(),
+                 "anonkit: mask_partial expects keep_first and keep_last >= 0, got 0 and -2");
+  }
+}
+
+const detect::Scanner& scanner() { return *detect::Scanner::builtin(); }
+
+TEST(MaskText, Styles) {
+  const std::string text = "call 0712 345 678 or mail jane@example.com";
+  EXPECT_EQ(mask_text(text, scanner(), {}), "call [PHONE] or mail [EMAIL]");
+  EXPECT_EQ(mask_text(text, scanner(), parse_mask_options(R"({"style":"partial"})", scanner())),
+            "call **** *** *78 or mail j***@example.com");
+  EXPECT_EQ(mask_text(text, scanner(), parse_mask_options(R"({"style":"token"})", scanner())),
+            "call [PHONE_1] or mail [EMAIL_1]");
+  EXPECT_EQ(mask_text(text, scanner(), parse_mask_options(R"({"types":["email"]})", scanner())),
+            "call 0712 345 678 or mail [EMAIL]");
+  EXPECT_EQ(mask_text("no personal data here", scanner(), {}), "no personal data here");
+}
+
+TEST(MaskText, TokenNumbering) {
+  const auto options = parse_mask_options(R"({"style":"token"})", scanner());
+  EXPECT_EQ(mask_text("a@x.com b@x.com a@x.com 0712345678", scanner(), options),
+            "[EMAIL_1] [EMAIL_2] [EMAIL_1] [PHONE_1]");
+  // A token that already stands in the text is never reused.
+  EXPECT_EQ(mask_text("literal [EMAIL_1] then a@x.com", scanner(), options),
+            "literal [EMAIL_1] then [EMAIL_2]");
+}
+
+TEST(Tokens, RoundTripAndClosedDelimiters) {
+  std::string text;
+  for (int i = 1; i <= 11; ++i) text += "u" + std::to_string(i) + "@example.com ";
+  const Tokenized t = tokenize(text, scanner(), {});
+  EXPECT_NE(t.text.find("[EMAIL_10]"), std::string::npos);
+  EXPECT_EQ(t.items.at("[EMAIL_1]"), "u1@example.com");
+  EXPECT_EQ(t.items.at("[EMAIL_10]"), "u10@example.com");
+  EXPECT_EQ(unmask(t.text, tokenized_json(t)), text);
+  // Restoring [EMAIL_1] never touches [EMAIL_10].
+  EXPECT_EQ(unmask("[EMAIL_10] [EMAIL_1]", R"({"[EMAIL_1]":"a@b.co"})"), "[EMAIL_10] a@b.co");
+  // A restored value that looks like a token is not restored again.
+  EXPECT_EQ(unmask("[X_1]", R"({"[X_1]":"[X_2]","[X_2]":"no"})"), "[X_2]");
+  EXPECT_EQ(unmask("[ [ ] ]] [", R"({})"), "[ [ ] ]] [");
+}
+
+TEST(Options, Errors) {
+  auto message = [](std::string_view json) {
+    try {
+      (void)parse_mask_options(json, scanner());
+    } catch (const InvalidArgument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message(R"({"style":"blur"})").rfind("anonkit: option \"style\" must be one of", 0),
+            0u);
+  EXPECT_EQ(message(R"({"types":["EMAIL","NOPE"]})").rfind("anonkit: unknown type \"NOPE\"", 0),
+            0u);
+  EXPECT_NE(message(R"({"types":["NOPE"]})").find("EMAIL, PHONE, CREDIT_CARD"), std::string::npos);
+  EXPECT_EQ(message(R"({"type":["EMAIL"]})").rfind("anonkit: unknown option \"type\"", 0), 0u);
+  EXPECT_EQ(message("{").rfind("anonkit: options must be a JSON object", 0), 0u);
+  EXPECT_EQ(message("[1]").rfind("anonkit: options must be a JSON object", 0), 0u);
+  EXPECT_EQ(message(R"({"types":[]})").rfind("anonkit: option \"types\" must be a non-empty", 0),
+            0u);
+  EXPECT_THROW((void)unmask("x", "[]"), InvalidArgument);
+  EXPECT_THROW((void)unmask("x", R"({"[A_1]":1})"), InvalidArgument);
+}
+
+TEST(MaskText, PseudonymStyleNeedsAKey) {
+  const auto options = parse_mask_options(R"({"style":"pseudonym"})", scanner());
+  EXPECT_THROW((void)mask_text("a@b.co", scanner(), options), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace anonkit::mask

@@ -189,6 +189,13 @@ double national(const Shape& s, bool context) {
   return 0.0;
 }
 
+double confidence_of(std::string_view candidate, bool context) {
+  Shape shape;
+  if (!parse(candidate, shape)) return 0.0;
+  if (shape.digits.size() < 7 || shape.digits.size() > 15) return 0.0;
+  return shape.plus ? international(shape) : national(shape, context);
+}
+
 }  // namespace
 
 std::size_t country_code_length(std::string_view digits) noexcept {
@@ -225,19 +232,27 @@ bool phone_check(Candidate& c) {
     if (n == '%' || n == '/') return false;
   }
 
-  Shape shape;
-  if (!parse(text.substr(c.begin, c.end - c.begin), shape)) return false;
-  if (shape.digits.size() < 7 || shape.digits.size() > 15) return false;
-
-  const bool context = has_context(text, c.begin, c.end, kPhoneContext, 32);
+  // A number followed by an unrelated group ("+254 712 345 678 2024") is still found: drop
+  // trailing groups until the rest has a valid shape. Shapes are judged first as if a telephone
+  // word were near (the most permissive reading), so most look-alikes cost no context search.
+  const std::size_t original_end = c.end;
   double confidence = 0.0;
-  if (shape.plus) {
-    confidence = international(shape);
-  } else {
-    if (!context && has_context(text, c.begin, c.end, kReferenceContext, 24)) return false;
-    confidence = national(shape, context);
+  while (c.end > c.begin) {
+    confidence = confidence_of(text.substr(c.begin, c.end - c.begin), true);
+    if (confidence > 0.0) break;
+    const std::size_t sep = text.substr(c.begin, c.end - c.begin).find_last_of(" .-");
+    if (sep == std::string_view::npos) return false;
+    c.end = c.begin + sep;
+    while (c.end > c.begin && !is_digit(text[c.end - 1])) --c.end;
   }
-  if (confidence <= 0.0) return false;
+  if (confidence <= 0.0 || (c.end != original_end && is_digit(text[c.end]))) return false;
+  const bool context = has_context(text, c.begin, c.end, kPhoneContext, 32);
+  if (!context) {
+    if (text[c.begin] != '+' && has_context(text, c.begin, c.end, kReferenceContext, 24))
+      return false;
+    confidence = confidence_of(text.substr(c.begin, c.end - c.begin), false);
+    if (confidence <= 0.0) return false;
+  }
   c.confidence = context ? std::min(0.99, confidence + 0.1) : confidence;
   return true;
 }

@@ -261,7 +261,12 @@ std::vector<RecognizerSpec> make_builtins() {
            "telephone number: E.164 (+CC), 00 prefix, Kenyan, NANP and UK national forms",
        .validator =
            "country code and national length, separators, not a timestamp/amount/reference",
-       .pattern = R"((?:\+|\b00)?\(?\d(?:[ .\-()]{0,2}\d){6,16})",
+       // International (+ or 00), national with trunk 0 (Kenya, UK), North American forms,
+       // Kenyan MSISDNs; every alternative needs a shape a reference number rarely has.
+       .pattern =
+           R"((?:\+|\b00)\(?\d(?:[ .\-()]{0,2}\d){6,16}|\b0\d(?:[ .\-]?\d){7,10}\b|)"
+           R"(\(\d{3}\) ?\d{3}[ .\-]?\d{4}\b|\b(?:1[ .\-])?[2-9]\d{2}[ .\-]\d{3}[ .\-]\d{4}\b|)"
+           R"(\b254[17]\d{8}\b|\b[2-9]\d{9}\b)",
        .confidence = 0.8,
        .priority = 50,
        .check = phone_check});
@@ -269,7 +274,9 @@ std::vector<RecognizerSpec> make_builtins() {
        .description = "payment card number (PAN), compact or grouped by spaces or dashes",
        .validator = "issuer prefix and length (Visa, Mastercard, Amex, Discover, Diners, JCB, "
                     "UnionPay, Maestro) and Luhn",
-       .pattern = R"(\b\d(?:[ \-]?\d){11,18}\b)",
+       .pattern =
+           R"(\b(?:\d{12,19}|\d{4}(?: \d{4}){2,3}(?: \d{1,3})?|\d{4}(?:-\d{4}){2,3}(?:-\d{1,3})?|)"
+           R"(\d{4}[ \-]\d{6}[ \-]\d{4,5})\b)",
        .confidence = 0.95,
        .priority = 85,
        .check = card_check});
@@ -325,7 +332,10 @@ std::vector<RecognizerSpec> make_builtins() {
   add({.type = "IP_ADDRESS",
        .description = "",
        .validator = "",
-       .pattern = R"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}){0,3})",
+       .pattern =
+           R"((?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){6}\d{1,3}(?:\.\d{1,3}){3}|)"
+           R"((?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::)"
+           R"((?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?(?:\.\d{1,3}){0,3})",
        .confidence = 0.9,
        .priority = 65,
        .check = ipv6_check});
@@ -353,7 +363,7 @@ std::vector<RecognizerSpec> make_builtins() {
            R"((?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[A-Za-z]*\.? \d{1,2}(?i:st|nd|rd|th)?,? \d{4})\b)",
        .confidence = 0.85,
        .context = {"born", "dob", "d.o.b", "date of birth", "birth date", "birthdate", "birthday",
-                   "alizaliwa", "kuzaliwa", "b."},
+                   "alizaliwa", "kuzaliwa"},
        .context_required = true,
        .priority = 60,
        .check = dob_check});
@@ -372,10 +382,12 @@ bool has_context(std::string_view text, std::size_t begin, std::size_t end,
   // Lower-cased copy of the window (ASCII folding is enough: context words are ASCII).
   const std::size_t from = begin > window ? begin - window : 0;
   const std::size_t to = std::min(text.size(), end + window / 2);
-  std::array<char, 512> buf{};
+  std::array<char, 512> buf;
   const std::size_t n = std::min(to - from, buf.size());
-  for (std::size_t i = 0; i < n; ++i)
-    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[from + i])));
+  for (std::size_t i = 0; i < n; ++i) {
+    const char ch = text[from + i];
+    buf[i] = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch + 32) : ch;
+  }
   const std::string_view hay(buf.data(), n);
   const std::size_t cand_begin = begin - from;
   const std::size_t cand_end = std::min(end - from, n);

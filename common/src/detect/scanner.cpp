@@ -61,6 +61,9 @@ struct Scanner::Impl {
   KeywordDictionary keywords;
   std::vector<std::uint32_t> keyword_type;  // dictionary type index -> type index
   std::vector<int> type_priority;           // type index -> overlap priority
+  // Set index of the context gate of a context-required spec (-1: none). A gate matches when one
+  // of the spec's context words occurs anywhere in the text; without it the spec is not run.
+  std::vector<int> gate;
 
   void extract(std::size_t i, std::string_view text, std::vector<Entity>& out) const;
 };
@@ -107,6 +110,19 @@ Scanner::Scanner(const std::vector<UserPattern>& patterns, const std::vector<Use
       throw ConfigError(fmt::format("anonkit: pattern for type {} is not valid RE2 syntax ({}): {}",
                                     spec.type, error, spec.pattern));
     impl_->regexes.push_back(std::move(re));
+  }
+  for (const RecognizerSpec& spec : impl_->specs) {
+    if (!spec.context_required || spec.context.empty()) {
+      impl_->gate.push_back(-1);
+      continue;
+    }
+    std::string gate = "(?i)\\b(?:";
+    for (std::size_t w = 0; w < spec.context.size(); ++w) {
+      if (w > 0) gate += '|';
+      gate += RE2::QuoteMeta(spec.context[w]);
+    }
+    gate += ")\\b";
+    impl_->gate.push_back(impl_->set->Add(gate, nullptr));
   }
   if (!impl_->set->Compile())
     throw ConfigError("anonkit: the recognizer patterns do not fit in RE2's memory budget");
@@ -193,17 +209,27 @@ void Scanner::Impl::extract(std::size_t i, std::string_view text, std::vector<En
 std::vector<Entity> Scanner::scan(std::string_view text) const {
   std::vector<Entity> candidates;
   if (text.empty()) return candidates;
-  std::vector<int> hits;
+  thread_local std::vector<int> hits;  // reused: one allocation per thread, not per row
+  hits.clear();
   RE2::Set::ErrorInfo info{};
   const re2::StringPiece piece(text.data(), text.size());
+  const std::size_t nspecs = impl_->specs.size();
   if (!impl_->set->Match(piece, &hits, &info) && info.kind != RE2::Set::kNoError) {
     // The Set's DFA gave up (a very long or adversarial text): never skip a recognizer because
-    // of it; run every one.
-    hits.resize(impl_->specs.size());
-    for (std::size_t i = 0; i < hits.size(); ++i) hits[i] = static_cast<int>(i);
+    // of it; run every one, and let every gate pass.
+    hits.clear();
+    for (std::size_t i = 0; i < nspecs; ++i) hits.push_back(static_cast<int>(i));
+    for (const int g : impl_->gate)
+      if (g >= 0) hits.push_back(g);
   }
   std::sort(hits.begin(), hits.end());
-  for (const int i : hits) impl_->extract(static_cast<std::size_t>(i), text, candidates);
+  auto matched = [&hits](int index) { return std::binary_search(hits.begin(), hits.end(), index); };
+  for (const int i : hits) {
+    if (static_cast<std::size_t>(i) >= nspecs) break;  // gates sort after the specs
+    const int gate = impl_->gate[static_cast<std::size_t>(i)];
+    if (gate >= 0 && !matched(gate)) continue;
+    impl_->extract(static_cast<std::size_t>(i), text, candidates);
+  }
   if (!impl_->keywords.empty()) {
     for (const KeywordHit& h : impl_->keywords.find_all(text))
       candidates.push_back({h.begin, h.end, impl_->keyword_type[h.type], kKeywordConfidence});

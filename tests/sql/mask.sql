@@ -50,4 +50,5 @@ select mask_partial('abc', 1);
 select mask('a', '{"style":"pseudonym"}');
 select unmask('x', '[1]');
 select unmask('x', NULL);
+select mask('a', '{"min_confidence":1e99999}');
 select 'still_working', mask('after errors: a@x.com');

@@ -128,6 +128,9 @@ TEST(Options, Errors) {
   EXPECT_EQ(message("[1]").rfind("anonkit: options must be a JSON object", 0), 0u);
   EXPECT_EQ(message(R"({"types":[]})").rfind("anonkit: option \"types\" must be a non-empty", 0),
             0u);
+  // Found by mask_fuzz: a number nlohmann cannot represent must be an anonkit error, not a crash.
+  EXPECT_EQ(message(R"({"min_confidence":222e2002201})").rfind("anonkit: options must be", 0), 0u);
+  EXPECT_THROW((void)unmask("x", R"({"[A_1]":1e99999})"), InvalidArgument);
   EXPECT_THROW((void)unmask("x", "[]"), InvalidArgument);
   EXPECT_THROW((void)unmask("x", R"({"[A_1]":1})"), InvalidArgument);
 }

@@ -209,7 +209,8 @@ void Scanner::Impl::extract(std::size_t i, std::string_view text, std::vector<En
 std::vector<Entity> Scanner::scan(std::string_view text) const {
   std::vector<Entity> candidates;
   if (text.empty()) return candidates;
-  thread_local std::vector<int> hits;  // reused: one allocation per thread, not per row
+  thread_local std::vector<int> scratch;  // reused: one allocation per thread, not per row
+  std::vector<int>& hits = scratch;
   hits.clear();
   RE2::Set::ErrorInfo info{};
   const re2::StringPiece piece(text.data(), text.size());

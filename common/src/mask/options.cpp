@@ -7,20 +7,13 @@
 
 #include "anonkit/error.hpp"
 #include "anonkit/mask/text.hpp"
+#include "json_input.hpp"
 
 namespace anonkit::mask {
 
 MaskOptions parse_mask_options(std::string_view json, const detect::Scanner& scanner) {
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(json);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InvalidArgument(
-        fmt::format("anonkit: options must be a JSON object like "
-                    "{{\"types\":[\"EMAIL\"],\"style\":\"token\"}}; "
-                    "could not parse it at byte {}",
-                    e.byte));
-  }
+  const nlohmann::json doc = internal::parse_json_argument(
+      json, R"(options must be a JSON object like {"types":["EMAIL"],"style":"token"})");
   if (!doc.is_object())
     throw InvalidArgument("anonkit: options must be a JSON object, e.g. {\"style\":\"token\"}");
   MaskOptions options;

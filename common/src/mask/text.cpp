@@ -8,6 +8,7 @@
 
 #include "anonkit/error.hpp"
 #include "anonkit/mask/typed.hpp"
+#include "json_input.hpp"
 
 namespace anonkit::mask {
 namespace {
@@ -113,15 +114,9 @@ std::string tokenized_json(const Tokenized& t) {
 }
 
 std::string unmask(std::string_view text, std::string_view items_json) {
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(items_json);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InvalidArgument(fmt::format(
-        "anonkit: unmask expects the items as a JSON object {{\"[TYPE_1]\": \"value\", ...}} (the "
-        "\"items\" of mask_tokens); could not parse it at byte {}",
-        e.byte));
-  }
+  nlohmann::json doc = internal::parse_json_argument(
+      items_json,
+      R"(unmask expects the items as a JSON object {"[TYPE_1]": "value", ...} (the "items" of mask_tokens))");
   // mask_tokens' whole document is accepted too: use its "items".
   if (doc.is_object() && doc.contains("items") && doc["items"].is_object()) doc = doc["items"];
   if (!doc.is_object())

@@ -1,9 +1,13 @@
 // Claim-note generator for the benchmarks (fixed seed, no I/O).
 #include "corpus.hpp"
 
+#include <re2/re2.h>
+
 #include <array>
 #include <random>
 #include <string_view>
+
+#include "anonkit/detect/recognizer.hpp"
 
 namespace anonkit::bench {
 namespace {
@@ -82,6 +86,15 @@ std::size_t total_bytes(const std::vector<std::string>& rows) {
   std::size_t n = 0;
   for (const auto& r : rows) n += r.size();
   return n;
+}
+
+std::unique_ptr<RE2::Set> bare_recognizer_set() {
+  RE2::Options options;
+  options.set_max_mem(64 << 20);
+  auto set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+  for (const auto& spec : detect::builtin_recognizers()) set->Add(spec.pattern, nullptr);
+  set->Compile();
+  return set;
 }
 
 }  // namespace anonkit::bench

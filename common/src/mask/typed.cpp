@@ -62,32 +62,32 @@ std::string mask_all(std::string_view v) {
   return out;
 }
 
-// Replaces digits with '*' except the first `keep_head` and the last `keep_tail` digits.
-std::string mask_digits(std::string_view v, std::size_t keep_head, std::size_t keep_tail) {
-  const auto total = static_cast<std::size_t>(std::count_if(v.begin(), v.end(), is_digit));
+// Replaces each character `secret` selects with '*', except the first `keep_head` and the last
+// `keep_tail` of them.
+template <typename Secret>
+std::string mask_counted(std::string_view v, std::size_t keep_head, std::size_t keep_tail,
+                         Secret secret) {
+  const auto total = static_cast<std::size_t>(std::count_if(v.begin(), v.end(), secret));
   std::string out(v);
   std::size_t seen = 0;
   for (char& c : out) {
-    if (!is_digit(c)) continue;
+    if (!secret(c)) continue;
     if (seen >= keep_head && seen + keep_tail < total) c = '*';
     ++seen;
   }
   return out;
 }
 
-// Replaces letters and digits with '*' except the first `keep_head` and last `keep_tail` of them.
+std::string mask_digits(std::string_view v, std::size_t keep_head, std::size_t keep_tail) {
+  return mask_counted(v, keep_head, keep_tail, is_digit);
+}
+
+// Letters and digits; a value with non-ASCII letters is masked completely (its "letters" would be
+// counted in bytes, not characters).
 std::string mask_alnum(std::string_view v, std::size_t keep_head, std::size_t keep_tail) {
-  const auto total = static_cast<std::size_t>(std::count_if(v.begin(), v.end(), is_alnum));
   if (std::any_of(v.begin(), v.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
     return mask_all(v);
-  std::string out(v);
-  std::size_t seen = 0;
-  for (char& c : out) {
-    if (!is_alnum(c)) continue;
-    if (seen >= keep_head && seen + keep_tail < total) c = '*';
-    ++seen;
-  }
-  return out;
+  return mask_counted(v, keep_head, keep_tail, is_alnum);
 }
 
 std::size_t count_digits(std::string_view v) {

@@ -30,6 +30,15 @@ mask::MaskOptions options_arg(sqlite3_context* ctx, int index, std::string_view 
   return options;
 }
 
+// Text without anything to mask is handed back as it came (no copy); numbers come back as text.
+void result_masked(sqlite3_context* ctx, sqlite3_value* value, std::string_view text,
+                   const detect::Scanner& scanner, const mask::MaskOptions& options) {
+  thread_local std::string out;
+  if (mask::mask_text(text, scanner, options, out)) return result_text(ctx, out);
+  if (sqlite3_value_type(value) == SQLITE_TEXT) return sqlite3_result_value(ctx, value);
+  result_text(ctx, text);
+}
+
 bool looks_like_json(std::string_view s) {
   const std::size_t i = s.find_first_not_of(" \t\r\n");
   return i != std::string_view::npos && s[i] == '{';
@@ -42,11 +51,11 @@ void mask_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     const auto text = text_arg(argv[0], "mask", "text");
     if (!text) return sqlite3_result_null(ctx);
     const ConnectionState& state = state_of(ctx);
-    if (argc == 1) return result_text(ctx, mask::mask_text(*text, *state.scanner, {}));
+    if (argc == 1) return result_masked(ctx, argv[0], *text, *state.scanner, {});
     const std::string_view second =
         param_text(argv[1], "mask", "its second argument (a type or options)");
     if (looks_like_json(second))
-      return result_text(ctx, mask::mask_text(*text, *state.scanner, options_arg(ctx, 1, second)));
+      return result_masked(ctx, argv[0], *text, *state.scanner, options_arg(ctx, 1, second));
     const auto type = mask::parse_mask_type(second);
     if (!type)
       throw InvalidArgument(fmt::format(

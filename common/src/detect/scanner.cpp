@@ -236,6 +236,13 @@ std::vector<Entity> Scanner::scan(std::string_view text) const {
       candidates.push_back({h.begin, h.end, impl_->keyword_type[h.type], kKeywordConfidence});
   }
   if (candidates.size() <= 1) return candidates;
+  // Usually the candidates do not overlap at all: then position order is the answer.
+  auto by_position = [](const Entity& a, const Entity& b) { return a.begin < b.begin; };
+  std::sort(candidates.begin(), candidates.end(), by_position);
+  bool disjoint = true;
+  for (std::size_t k = 1; k < candidates.size() && disjoint; ++k)
+    disjoint = candidates[k - 1].end <= candidates[k].begin;
+  if (disjoint) return candidates;
 
   // Overlaps: the higher priority (then confidence, then the longer span) keeps the region.
   std::vector<std::pair<int, std::size_t>> order;
@@ -260,8 +267,7 @@ std::vector<Entity> Scanner::scan(std::string_view text) const {
     taken.emplace(e.begin, e.end);
     result.push_back(e);
   }
-  std::sort(result.begin(), result.end(),
-            [](const Entity& a, const Entity& b) { return a.begin < b.begin; });
+  std::sort(result.begin(), result.end(), by_position);
   return result;
 }
 

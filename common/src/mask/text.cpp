@@ -52,16 +52,16 @@ std::vector<detect::Entity> select_entities(std::string_view text, const detect:
   return entities;
 }
 
-std::string mask_text(std::string_view text, const detect::Scanner& scanner,
-                      const MaskOptions& options) {
+bool mask_text(std::string_view text, const detect::Scanner& scanner, const MaskOptions& options,
+               std::string& out) {
   if (options.style == Style::kPseudonym)
     throw InvalidArgument(
         "anonkit: style \"pseudonym\" needs a pseudonymization key, which this build does not "
         "support yet; use \"redact\", \"partial\" or \"token\"");
   const std::vector<detect::Entity> entities = select_entities(text, scanner, options);
-  if (entities.empty()) return std::string(text);
+  if (entities.empty()) return false;
   TokenNamer namer(text, scanner);
-  std::string out;
+  out.clear();
   out.reserve(text.size() + entities.size() * 8);
   std::size_t pos = 0;
   for (const detect::Entity& e : entities) {
@@ -86,6 +86,13 @@ std::string mask_text(std::string_view text, const detect::Scanner& scanner,
     pos = e.end;
   }
   out.append(text.substr(pos));
+  return true;
+}
+
+std::string mask_text(std::string_view text, const detect::Scanner& scanner,
+                      const MaskOptions& options) {
+  std::string out;
+  if (!mask_text(text, scanner, options, out)) out.assign(text);
   return out;
 }
 

@@ -31,6 +31,10 @@ struct MaskOptions {
 // `text` with the selected entities replaced ("[EMAIL]", "[EMAIL_1]" or a typed mask).
 [[nodiscard]] std::string mask_text(std::string_view text, const detect::Scanner& scanner,
                                     const MaskOptions& options);
+// The same into `out`; returns false, leaving `out` alone, when nothing was selected (callers can
+// then hand back the original without a copy).
+[[nodiscard]] bool mask_text(std::string_view text, const detect::Scanner& scanner,
+                             const MaskOptions& options, std::string& out);
 
 struct Tokenized {
   std::string text;

@@ -45,6 +45,9 @@ fuzz: bootstrap
 bench: build
 	scripts/bench $(BUILD)
 
+peer-bench: build
+	scripts/peer-bench $(BUILD)
+
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 

@@ -79,7 +79,18 @@ struct Shape {
 // Parses the candidate into groups; false when the separators are not one consistent style.
 bool parse(std::string_view s, Shape& out) {
   std::size_t i = 0;
-  if (s[0] == '+') {
+  if (s.size() > 2 && s[0] == '(' && s[1] == '+') {  // "(+254) 712 345 678"
+    out.plus = true;
+    const std::size_t close = s.find(')');
+    if (close == std::string_view::npos || close < 3 || close > 5) return false;
+    for (i = 2; i < close; ++i) {
+      if (!is_digit(s[i])) return false;
+      out.digits.push_back(s[i]);
+    }
+    out.groups.push_back(static_cast<int>(close - 2));
+    i = close + 1;
+    if (i < s.size() && s[i] == ' ') ++i;
+  } else if (s[0] == '+') {
     out.plus = true;
     i = 1;
     if (i < s.size() && s[i] == ' ') ++i;
@@ -109,6 +120,13 @@ bool parse(std::string_view s, Shape& out) {
       }
       out.digits.push_back(c);
       ++current;
+      continue;
+    }
+    if (c == '(' && out.plus && out.groups.size() == 1 && current == 0 &&
+        s.substr(i, 3) == "(0)") {  // trunk prefix written after the country code: "+254 (0) 712"
+      i += 2;
+      pending = '\0';
+      after_paren = true;
       continue;
     }
     if (c == '(') {
@@ -147,16 +165,22 @@ double international(const Shape& s) {
   for (std::size_t len = 1; len <= 3 && len < s.digits.size(); ++len) {
     const std::string_view cc(s.digits.data(), len);
     if (!assigned_country_code(cc)) continue;
-    const int nsn = static_cast<int>(s.digits.size() - len);
     // The country code must be its own group, or the start of a compact number.
     if (s.groups.size() > 1 && s.groups[0] != static_cast<int>(len) &&
         !(s.groups[0] > static_cast<int>(len) && s.groups.size() <= 2))
       return 0.0;
+    // A national trunk 0 kept after the country code ("+2540712...") is a common slip; Italy
+    // (+39) is the one plan where the 0 belongs to the number.
+    std::size_t start = len;
+    double confidence = 0.95;
+    if (s.digits[start] == '0' && cc != "39") ++start, confidence = 0.85;
+    const int nsn = static_cast<int>(s.digits.size() - start);
     for (const CountryPlan& plan : kPlans) {
       if (plan.code != cc) continue;
       if (nsn < plan.min_nsn || nsn > plan.max_nsn) return 0.0;
-      if (cc == "1" && (s.digits[1] < '2' || s.digits[4] < '2')) return 0.0;  // NPA/NXX start 2-9
-      return 0.95;
+      // North America: area code and exchange start 2-9.
+      if (cc == "1" && (s.digits[start] < '2' || s.digits[start + 3] < '2')) return 0.0;
+      return confidence;
     }
     return (nsn >= 6 && nsn <= 13 && s.digits.size() <= 15) ? 0.85 : 0.0;
   }
@@ -206,6 +230,8 @@ std::size_t country_code_length(std::string_view digits) noexcept {
 
 bool phone_check(Candidate& c) {
   const std::string_view text = c.text;
+  // "(+254) 712 345 678": the pattern starts at '+'; take the parenthesis in.
+  if (text[c.begin] == '+' && c.begin > 0 && text[c.begin - 1] == '(') --c.begin;
   // The pattern may stop on a separator or an unmatched parenthesis; trim to digits.
   while (c.end > c.begin && !is_digit(text[c.end - 1])) --c.end;
   while (c.begin < c.end && text[c.begin] == ')') ++c.begin;
@@ -248,7 +274,11 @@ bool phone_check(Candidate& c) {
   if (confidence <= 0.0 || (c.end != original_end && is_digit(text[c.end]))) return false;
   const bool context = has_context(text, c.begin, c.end, kPhoneContext, 32);
   if (!context) {
-    if (text[c.begin] != '+' && has_context(text, c.begin, c.end, kReferenceContext, 24))
+    // Reference words only veto national forms; "+254..." is a phone whatever stands before it.
+    const std::string_view written = text.substr(c.begin, c.end - c.begin);
+    const bool international_form =
+        written.starts_with('+') || written.starts_with("(+") || written.starts_with("00");
+    if (!international_form && has_context(text, c.begin, c.end, kReferenceContext, 24))
       return false;
     confidence = confidence_of(text.substr(c.begin, c.end - c.begin), false);
     if (confidence <= 0.0) return false;

@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 #include <re2/set.h>
 
+#include "anonkit/detect/keywords.hpp"
 #include "anonkit/detect/recognizer.hpp"
 #include "anonkit/detect/scanner.hpp"
 #include "anonkit/mask/text.hpp"
@@ -47,6 +48,23 @@ void BM_MaskText(benchmark::State& state) {
       static_cast<int64_t>(state.iterations() * anonkit::bench::total_bytes(corpus())));
 }
 BENCHMARK(BM_MaskText)->Unit(benchmark::kMillisecond);
+
+// A dictionary of 1,000 synthetic names (a member list) over the same notes.
+void BM_KeywordDictionary(benchmark::State& state) {
+  anonkit::detect::KeywordDictionary names;
+  const char* syllables[] = {"wa", "nji",  "ru",  "ka",   "mau", "oti", "eno", "che", "bet",
+                             "ki", "prop", "ach", "ieng", "mwa", "ngi", "nye", "ri",  "ba"};
+  for (int i = 0; i < 1000; ++i) {
+    std::string name;
+    for (int k = i, parts = 0; parts < 3; ++parts, k /= 18) name += syllables[k % 18];
+    names.add(name, "PERSON");
+  }
+  for (auto _ : state)
+    for (const auto& row : corpus()) benchmark::DoNotOptimize(names.find_all(row));
+  state.SetBytesProcessed(
+      static_cast<int64_t>(state.iterations() * anonkit::bench::total_bytes(corpus())));
+}
+BENCHMARK(BM_KeywordDictionary)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

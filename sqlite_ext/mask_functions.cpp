@@ -33,8 +33,12 @@ mask::MaskOptions options_arg(sqlite3_context* ctx, int index, std::string_view 
 // Text without anything to mask is handed back as it came (no copy); numbers come back as text.
 void result_masked(sqlite3_context* ctx, sqlite3_value* value, std::string_view text,
                    const detect::Scanner& scanner, const mask::MaskOptions& options) {
-  thread_local std::string out;
-  if (mask::mask_text(text, scanner, options, out)) return result_text(ctx, out);
+  thread_local std::string out;  // reused across rows; a huge value's buffer is not kept
+  if (mask::mask_text(text, scanner, options, out)) {
+    result_text(ctx, out);
+    if (out.capacity() > (std::size_t{1} << 20)) std::string().swap(out);
+    return;
+  }
   if (sqlite3_value_type(value) == SQLITE_TEXT) return sqlite3_result_value(ctx, value);
   result_text(ctx, text);
 }

@@ -182,7 +182,7 @@ double international(const Shape& s) {
       if (cc == "1" && (s.digits[start] < '2' || s.digits[start + 3] < '2')) return 0.0;
       return confidence;
     }
-    return (nsn >= 6 && nsn <= 13 && s.digits.size() <= 15) ? 0.85 : 0.0;
+    return (nsn >= 7 && nsn <= 13 && s.digits.size() <= 15) ? 0.85 : 0.0;
   }
   return 0.0;
 }
@@ -274,12 +274,11 @@ bool phone_check(Candidate& c) {
   if (confidence <= 0.0 || (c.end != original_end && is_digit(text[c.end]))) return false;
   const bool context = has_context(text, c.begin, c.end, kPhoneContext, 32);
   if (!context) {
-    // Reference words only veto national forms; "+254..." is a phone whatever stands before it.
+    // Reference words veto every form but "+254...", which is a phone whatever stands before it
+    // (a reference number may well start with 00).
     const std::string_view written = text.substr(c.begin, c.end - c.begin);
-    const bool international_form =
-        written.starts_with('+') || written.starts_with("(+") || written.starts_with("00");
-    if (!international_form && has_context(text, c.begin, c.end, kReferenceContext, 24))
-      return false;
+    const bool plus_form = written.starts_with('+') || written.starts_with("(+");
+    if (!plus_form && has_context(text, c.begin, c.end, kReferenceContext, 24)) return false;
     confidence = confidence_of(text.substr(c.begin, c.end - c.begin), false);
     if (confidence <= 0.0) return false;
   }

@@ -21,6 +21,8 @@ extern "C" __attribute__((visibility("default"))) int sqlite3_anonkit_init(
     int rc = register_mask_functions(db, state);
     if (rc == SQLITE_OK) rc = register_scan_tables(db, state);
     if (rc == SQLITE_OK) rc = register_admin_functions(db, state);
+    if (rc == SQLITE_OK) rc = register_bucket_functions(db, state);
+    if (rc == SQLITE_OK) rc = register_anonymity_checks(db, state);
     if (rc != SQLITE_OK && error != nullptr)
       *error = sqlite_strdup("anonkit: could not register the SQL functions");
     return rc;

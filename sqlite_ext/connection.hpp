@@ -26,5 +26,7 @@ void reload_user_recognizers(sqlite3* db, ConnectionState& state);
 int register_mask_functions(sqlite3* db, const StatePtr& state);
 int register_scan_tables(sqlite3* db, const StatePtr& state);
 int register_admin_functions(sqlite3* db, const StatePtr& state);
+int register_bucket_functions(sqlite3* db, const StatePtr& state);
+int register_anonymity_checks(sqlite3* db, const StatePtr& state);
 
 }  // namespace anonkit::sqlite

@@ -24,4 +24,10 @@ class ConfigError : public Error {
   using Error::Error;
 };
 
+// No key, or a key file that is missing, unsafe or malformed.
+class KeyError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace anonkit

@@ -3,6 +3,7 @@
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
 
+#include <cstdlib>
 #include <exception>
 #include <memory>
 #include <new>
@@ -18,11 +19,15 @@ extern "C" __attribute__((visibility("default"))) int sqlite3_anonkit_init(
     // A policy travels with the database: its recognizer tables apply from the first query. A
     // broken row fails the load loudly rather than masking without the user's recognizers.
     reload_user_recognizers(db, *state);
+    // A key named in the environment is loaded now; a bad one fails the load, loudly.
+    if (const char* key_file = std::getenv("ANONKIT_KEY_FILE"); key_file != nullptr && *key_file)
+      state->set_key(anonkit::pseudo::Keyring::from_file(key_file));
     int rc = register_mask_functions(db, state);
     if (rc == SQLITE_OK) rc = register_scan_tables(db, state);
     if (rc == SQLITE_OK) rc = register_admin_functions(db, state);
     if (rc == SQLITE_OK) rc = register_bucket_functions(db, state);
     if (rc == SQLITE_OK) rc = register_anonymity_checks(db, state);
+    if (rc == SQLITE_OK) rc = register_pseudo_functions(db, state);
     if (rc != SQLITE_OK && error != nullptr)
       *error = sqlite_strdup("anonkit: could not register the SQL functions");
     return rc;

@@ -3,10 +3,14 @@
 // registered on that connection; swapped as a whole by anonkit_reload().
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
 #include "anonkit/detect/scanner.hpp"
+#include "anonkit/pseudo/ff1.hpp"
+#include "anonkit/pseudo/keyring.hpp"
+#include "anonkit/pseudo/pseudonym.hpp"
 #include "bridge.hpp"
 
 namespace anonkit::sqlite {
@@ -15,6 +19,16 @@ struct ConnectionState {
   std::shared_ptr<const detect::Scanner> scanner = detect::Scanner::builtin();
   std::size_t user_patterns = 0;
   std::size_t user_keywords = 0;
+
+  // Key material of this connection only; never written to any database. Empty: no key.
+  std::shared_ptr<const pseudo::Keyring> keyring;
+  std::unique_ptr<pseudo::Pseudonymizer> pseudonymizer;       // HMAC key schedule, once
+  std::map<std::uint32_t, std::unique_ptr<pseudo::Ff1>> ff1;  // AES key schedule per radix
+
+  void set_key(std::shared_ptr<const pseudo::Keyring> ring);
+  // Throw KeyError "anonkit: no key loaded; ..." without a key.
+  const pseudo::Pseudonymizer& hmac() const;
+  const pseudo::Ff1& ff1_for(std::uint32_t radix);
 };
 using StatePtr = std::shared_ptr<ConnectionState>;
 
@@ -28,5 +42,6 @@ int register_scan_tables(sqlite3* db, const StatePtr& state);
 int register_admin_functions(sqlite3* db, const StatePtr& state);
 int register_bucket_functions(sqlite3* db, const StatePtr& state);
 int register_anonymity_checks(sqlite3* db, const StatePtr& state);
+int register_pseudo_functions(sqlite3* db, const StatePtr& state);
 
 }  // namespace anonkit::sqlite

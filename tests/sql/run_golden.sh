@@ -8,7 +8,9 @@ sql=$3
 expected="${sql%.sql}.expected"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-cd "$(dirname "$sql")"
+sql=$(cd "$(dirname "$sql")" && pwd)/$(basename "$sql")
+expected="${sql%.sql}.expected"
+cd "$dir"  # files a test makes (key files) live and die in the temporary directory
 {
   echo ".load ${extension%.so}"
   cat "$sql"

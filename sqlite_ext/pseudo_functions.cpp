@@ -1,0 +1,150 @@
+// Keys, pseudonym(), fpe_encrypt(), fpe_decrypt(). Keyed functions are DETERMINISTIC and
+// DIRECTONLY: a view or trigger cannot call them with someone else's key.
+#include <fmt/format.h>
+
+#include "anonkit/error.hpp"
+#include "anonkit/pseudo/fpe.hpp"
+#include "registry.hpp"
+
+namespace anonkit::sqlite {
+
+void ConnectionState::set_key(std::shared_ptr<const pseudo::Keyring> ring) {
+  auto hmac = std::make_unique<pseudo::Pseudonymizer>(ring->pseudonym_key());
+  ff1.clear();
+  pseudonymizer = std::move(hmac);
+  keyring = std::move(ring);
+}
+
+namespace {
+
+[[noreturn]] void no_key() {
+  throw KeyError("anonkit: no key loaded; call anonkit_key_load(path) or set ANONKIT_KEY_FILE");
+}
+
+}  // namespace
+
+const pseudo::Pseudonymizer& ConnectionState::hmac() const {
+  if (!pseudonymizer) no_key();
+  return *pseudonymizer;
+}
+
+const pseudo::Ff1& ConnectionState::ff1_for(std::uint32_t radix) {
+  if (!keyring) no_key();
+  auto& slot = ff1[radix];
+  if (!slot) slot = std::make_unique<pseudo::Ff1>(keyring->ff1_key(), radix);
+  return *slot;
+}
+
+namespace {
+
+void key_load_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  guarded(ctx, [&] {
+    if (argc != 1) throw InvalidArgument("anonkit: anonkit_key_load() takes (path)");
+    const std::string path(param_text(argv[0], "anonkit_key_load", "path"));
+    ConnectionState& state = state_of(ctx);
+    state.set_key(pseudo::Keyring::from_file(path));
+    result_text(ctx, state.keyring->id());
+  });
+}
+
+void key_id_fn(sqlite3_context* ctx, int argc, sqlite3_value**) {
+  guarded(ctx, [&] {
+    if (argc != 0) throw InvalidArgument("anonkit: anonkit_key_id() takes no arguments");
+    const ConnectionState& state = state_of(ctx);
+    if (!state.keyring) return sqlite3_result_null(ctx);
+    result_text(ctx, state.keyring->id());
+  });
+}
+
+// The canonical text a value is pseudonymized as: numbers by value (42, 42.0 and '42' agree).
+std::string canonical(sqlite3_value* v) {
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_INTEGER:
+      return std::to_string(sqlite3_value_int64(v));
+    case SQLITE_FLOAT:
+      return pseudo::canonical_number(sqlite3_value_double(v));
+    default:
+      return std::string(*text_arg(v, "pseudonym", "value"));
+  }
+}
+
+void pseudonym_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  guarded(ctx, [&] {
+    if (argc < 1 || argc > 2)
+      throw InvalidArgument("anonkit: pseudonym() takes (value [, 'email'|'name'|'phone'|'int'])");
+    auto type = pseudo::PseudonymType::kToken;
+    if (argc == 2) {
+      const std::string_view name = param_text(argv[1], "pseudonym", "type");
+      const auto parsed = pseudo::parse_pseudonym_type(name);
+      if (!parsed || *parsed == pseudo::PseudonymType::kToken)
+        throw InvalidArgument(fmt::format(
+            "anonkit: pseudonym() type must be 'email', 'name', 'phone' or 'int' (or none for a "
+            "token), got '{}'",
+            name));
+      type = *parsed;
+    }
+    const pseudo::Pseudonymizer& hmac = state_of(ctx).hmac();
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);
+    if (sqlite3_value_type(argv[0]) == SQLITE_BLOB)
+      throw InvalidArgument("anonkit: pseudonym() expects a number or TEXT, got a BLOB");
+    if (type == pseudo::PseudonymType::kInt) {
+      if (sqlite3_value_numeric_type(argv[0]) != SQLITE_INTEGER)
+        throw InvalidArgument(fmt::format(
+            "anonkit: pseudonym(value, 'int') expects an integer, got '{}'", canonical(argv[0])));
+      return sqlite3_result_int64(ctx, hmac.integer(sqlite3_value_int64(argv[0])));
+    }
+    result_text(ctx, hmac.text(type, canonical(argv[0])));
+  });
+}
+
+void free_alphabet(void* p) noexcept { delete static_cast<pseudo::Alphabet*>(p); }
+
+void fpe(sqlite3_context* ctx, int argc, sqlite3_value** argv, bool encrypt) {
+  const char* name = encrypt ? "fpe_encrypt" : "fpe_decrypt";
+  guarded(ctx, [&] {
+    if (argc < 1 || argc > 2)
+      throw InvalidArgument(fmt::format("anonkit: {}() takes (value [, alphabet])", name));
+    // The alphabet is parsed once per statement.
+    const auto* alphabet =
+        argc == 2 ? static_cast<const pseudo::Alphabet*>(sqlite3_get_auxdata(ctx, 1)) : nullptr;
+    std::unique_ptr<pseudo::Alphabet> fresh;
+    if (alphabet == nullptr) {
+      fresh = std::make_unique<pseudo::Alphabet>(
+          pseudo::Alphabet::parse(argc == 2 ? param_text(argv[1], name, "alphabet") : "digits"));
+      alphabet = fresh.get();
+    }
+    ConnectionState& state = state_of(ctx);
+    const pseudo::Ff1& ff1 = state.ff1_for(alphabet->radix());
+    const auto value = text_arg(argv[0], name, "value");
+    if (value)
+      result_text(ctx, alphabet->transform(ff1, *value, encrypt));
+    else
+      sqlite3_result_null(ctx);
+    if (fresh && argc == 2) sqlite3_set_auxdata(ctx, 1, fresh.release(), free_alphabet);
+  });
+}
+
+void fpe_encrypt_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  fpe(ctx, argc, argv, true);
+}
+void fpe_decrypt_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  fpe(ctx, argc, argv, false);
+}
+
+constexpr int kKeyed = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY;
+
+constexpr FunctionDef kFunctions[] = {
+    {"anonkit_key_load", -1, kDirectOnly, key_load_fn},
+    {"anonkit_key_id", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS, key_id_fn},
+    {"pseudonym", -1, kKeyed, pseudonym_fn},
+    {"fpe_encrypt", -1, kKeyed, fpe_encrypt_fn},
+    {"fpe_decrypt", -1, kKeyed, fpe_decrypt_fn},
+};
+
+}  // namespace
+
+int register_pseudo_functions(sqlite3* db, const StatePtr& state) {
+  return register_functions(db, state, kFunctions);
+}
+
+}  // namespace anonkit::sqlite

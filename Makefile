@@ -7,7 +7,7 @@ JOBS         ?= 2
 FUZZ_SECONDS ?= 45
 CMAKE_COMMON  = -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=$(shell command -v ccache)
 
-.PHONY: all bootstrap build demo test unit asan fuzz bench peer-bench format clean
+.PHONY: all bootstrap build demo test unit asan fuzz bench peer-bench key format clean
 
 all: build
 
@@ -44,6 +44,10 @@ fuzz: bootstrap
 
 bench: build
 	scripts/bench $(BUILD)
+
+# A new key file (KEY=path, default ./anonkit.key), never overwriting one.
+key:
+	scripts/anonkit-keygen $(or $(KEY),anonkit.key)
 
 peer-bench: build
 	scripts/peer-bench $(BUILD)

@@ -121,6 +121,57 @@ class ExtensionTest(unittest.TestCase):
         self.assertEqual(errors, [])
 
 
+class KeyTest(unittest.TestCase):
+    """Keys come from files the user controls (never the database), through ANONKIT_KEY_FILE at load
+    or anonkit_key_load(); there is no default key."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.key = os.path.join(self.tmp.name, "test.key")
+        fd = os.open(self.key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, bytes(range(1, 33)))
+        os.close(fd)
+
+    def tearDown(self):
+        os.environ.pop("ANONKIT_KEY_FILE", None)
+        self.tmp.cleanup()
+
+    def test_environment_key_is_loaded(self):
+        os.environ["ANONKIT_KEY_FILE"] = self.key
+        a, b = connect(), connect()
+        self.assertTrue(a.execute("select anonkit_key_id()").fetchone()[0].startswith("ak1:"))
+        same = "select pseudonym('0712345678'), fpe_encrypt('4111 1111 1111 1111')"
+        self.assertEqual(a.execute(same).fetchone(), b.execute(same).fetchone())
+        # The key is never written to the database.
+        a.execute("create table t(x)")
+        dump = "\n".join(a.iterdump())
+        self.assertNotIn(bytes(range(1, 33)).hex(), dump)
+
+    def test_no_key_no_default(self):
+        db = connect()
+        self.assertIsNone(db.execute("select anonkit_key_id()").fetchone()[0])
+        with self.assertRaises(sqlite3.OperationalError) as raised:
+            db.execute("select pseudonym('x')").fetchone()
+        self.assertEqual(str(raised.exception),
+                         "anonkit: no key loaded; call anonkit_key_load(path) or set ANONKIT_KEY_FILE")
+
+    def test_unsafe_environment_key_fails_the_load(self):
+        os.chmod(self.key, 0o644)
+        os.environ["ANONKIT_KEY_FILE"] = self.key
+        with self.assertRaises(sqlite3.OperationalError) as raised:
+            connect()
+        self.assertIn("accessible by group or others", str(raised.exception))
+
+    def test_keyed_functions_refuse_triggers(self):
+        db = connect()
+        db.execute("select anonkit_key_load(?)", (self.key,))
+        db.executescript("""create table t(x); create table log(p);
+            create trigger tr after insert on t begin insert into log values (pseudonym(new.x)); end;""")
+        with self.assertRaises(sqlite3.OperationalError) as raised:
+            db.execute("insert into t values ('secret')")
+        self.assertIn("unsafe use of pseudonym", str(raised.exception))
+
+
 class GroundTruthTest(unittest.TestCase):
     """Detection over the generated portfolio (2,000 notes) against the generator's record of every
     planted item. The notes also hold amounts, timestamps, claim/invoice/policy numbers, ICD codes and

@@ -73,7 +73,8 @@ std::shared_ptr<const Keyring> Keyring::from_bytes(std::span<const std::uint8_t>
 }
 
 std::shared_ptr<const Keyring> Keyring::from_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  // Symbolic links are followed (mounted secrets are links); the mode checked is the target's.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     throw KeyError(
         fmt::format("anonkit: cannot open key file '{}': {}", path, std::strerror(errno)));

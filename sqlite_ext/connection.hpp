@@ -12,6 +12,7 @@
 #include "anonkit/pseudo/keyring.hpp"
 #include "anonkit/pseudo/pseudonym.hpp"
 #include "bridge.hpp"
+#include "budget.hpp"
 
 namespace anonkit::sqlite {
 
@@ -24,6 +25,13 @@ struct ConnectionState {
   std::shared_ptr<const pseudo::Keyring> keyring;
   std::unique_ptr<pseudo::Pseudonymizer> pseudonymizer;       // HMAC key schedule, once
   std::map<std::uint32_t, std::unique_ptr<pseudo::Ff1>> ff1;  // AES key schedule per radix
+
+  // The privacy-budget ledger of this connection's main database, opened on first use.
+  std::unique_ptr<BudgetLedger> ledger;
+  BudgetLedger& ledger_for(sqlite3* db) {
+    if (!ledger) ledger = std::make_unique<BudgetLedger>(db);
+    return *ledger;
+  }
 
   void set_key(std::shared_ptr<const pseudo::Keyring> ring);
   // Throw KeyError "anonkit: no key loaded; ..." without a key.
@@ -43,5 +51,6 @@ int register_admin_functions(sqlite3* db, const StatePtr& state);
 int register_bucket_functions(sqlite3* db, const StatePtr& state);
 int register_anonymity_checks(sqlite3* db, const StatePtr& state);
 int register_pseudo_functions(sqlite3* db, const StatePtr& state);
+int register_dp_functions(sqlite3* db, const StatePtr& state);
 
 }  // namespace anonkit::sqlite

@@ -90,7 +90,8 @@ void BoundedMean::add(double value) noexcept {
 }
 
 double BoundedMean::release(const Noise& noise) const {
-  if (n_ == 0) return std::nan("");
+  // With no values the noisy count is max(1, noise) and the noisy sum pure noise: a value is still
+  // released, because "no values" is itself something the group must not reveal.
   const double noisy_count = std::max<double>(1.0, static_cast<double>(n_ + noise(count_scale_)));
   const double noisy_sum = static_cast<double>(units_ + noise(sum_scale_)) * grid_;
   return std::clamp(midpoint_ + noisy_sum / noisy_count, lower_, upper_);

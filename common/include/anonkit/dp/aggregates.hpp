@@ -56,7 +56,7 @@ class BoundedMean {
   // Half the budget for the count, half for the sum of values centred on the midpoint.
   BoundedMean(double lower, double upper, double epsilon);
   void add(double value) noexcept;
-  // clamp(m + S'/max(1, N'), lower, upper); NaN when no value was added (the caller's NULL).
+  // clamp(m + S'/max(1, N'), lower, upper), also when no value was added.
   [[nodiscard]] double release(const Noise& noise) const;
   [[nodiscard]] std::int64_t count() const noexcept { return n_; }
 

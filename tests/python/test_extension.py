@@ -2,6 +2,7 @@
 import os
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import threading
 import unittest
@@ -170,6 +171,79 @@ class KeyTest(unittest.TestCase):
         with self.assertRaises(sqlite3.OperationalError) as raised:
             db.execute("insert into t values ('secret')")
         self.assertIn("unsafe use of pseudonym", str(raised.exception))
+
+
+RACER = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=60)
+db.enable_load_extension(True)
+db.load_extension(sys.argv[2])
+ok = refused = 0
+for _ in range(int(sys.argv[3])):
+    try:
+        db.execute("select dp_count(x, 0.01) from t").fetchone()
+        ok += 1
+    except sqlite3.OperationalError as e:
+        if "privacy budget exhausted" not in str(e):
+            raise
+        refused += 1
+print(ok, refused)
+"""
+
+
+class BudgetTest(unittest.TestCase):
+    """The ledger is per database file, shared by every connection and process, and exact."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.path = os.path.join(self.tmp.name, "data.db")
+        db = sqlite3.connect(self.path)
+        db.executescript("create table t(x); insert into t values (1), (2), (3);")
+        db.commit()
+        db.close()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def budget(self, db):
+        import json
+        return json.loads(db.execute("select anonkit_budget()").fetchone()[0])
+
+    def test_persists_across_connections(self):
+        a = connect(self.path)
+        a.execute("select anonkit_budget_set(1.0)")
+        a.execute("select dp_count(x, 0.25) from t").fetchone()
+        a.close()
+        b = connect(self.path)
+        self.assertEqual(self.budget(b), {"total": 1.0, "spent": 0.25, "remaining": 0.75})
+        b.execute("select dp_sum(x, 0, 10, 0.75) from t").fetchone()
+        with self.assertRaises(sqlite3.OperationalError) as raised:
+            b.execute("select dp_mean(x, 0, 10, 0.5) from t").fetchone()
+        self.assertEqual(str(raised.exception),
+                         "anonkit: privacy budget exhausted: requested ε=0.5, remaining ε=0")
+        self.assertTrue(os.path.exists(self.path + "-anonkit-budget"))
+
+    def test_two_processes_racing_never_overspend(self):
+        setup = connect(self.path)
+        setup.execute("select anonkit_budget_set(1.0)")  # room for exactly 100 charges of 0.01
+        setup.close()
+        extension = os.path.splitext(os.path.abspath(EXTENSION))[0]
+        racers = [subprocess.Popen([sys.executable, "-c", RACER, self.path, extension, "80"],
+                                   stdout=subprocess.PIPE, text=True) for _ in range(2)]
+        results = [tuple(map(int, r.communicate(timeout=300)[0].split())) for r in racers]
+        self.assertEqual([r.returncode for r in racers], [0, 0])
+        self.assertEqual(sum(ok for ok, _ in results), 100)
+        self.assertEqual(sum(refused for _, refused in results), 60)
+        self.assertEqual(self.budget(connect(self.path))["remaining"], 0)
+
+    def test_memory_databases_keep_the_ledger_in_memory(self):
+        db = connect()
+        db.execute("create table t(x)")
+        db.execute("insert into t values (1)")
+        db.execute("select anonkit_budget_set(0.5)")
+        db.execute("select dp_count(x, 0.5) from t").fetchone()
+        with self.assertRaises(sqlite3.OperationalError):
+            db.execute("select dp_count(x, 0.1) from t").fetchone()
 
 
 class GroundTruthTest(unittest.TestCase):

@@ -51,10 +51,10 @@ void step(sqlite3_context* ctx, int argc, sqlite3_value** argv, Kind kind) {
     if (slot == nullptr) throw std::bad_alloc();
     Group* g = *slot;
     try {
-      const double epsilon = number_param(argv[argc - 1], fn, "epsilon");
-      const double lower = kind == Kind::kCount ? 0 : number_param(argv[1], fn, "lower");
-      const double upper = kind == Kind::kCount ? 0 : number_param(argv[2], fn, "upper");
       if (g == nullptr) {
+        const double epsilon = number_param(argv[argc - 1], fn, "epsilon");
+        const double lower = kind == Kind::kCount ? 0 : number_param(argv[1], fn, "lower");
+        const double upper = kind == Kind::kCount ? 0 : number_param(argv[2], fn, "upper");
         auto fresh = std::make_unique<Group>();
         fresh->epsilon = epsilon, fresh->lower = lower, fresh->upper = upper;
         fresh->integer_bounds = kind == Kind::kSum &&
@@ -66,13 +66,17 @@ void step(sqlite3_context* ctx, int argc, sqlite3_value** argv, Kind kind) {
         g = *slot = fresh.release();
       } else if (g->failed) {
         return;
-      } else if (epsilon != g->epsilon || lower != g->lower || upper != g->upper) {
+      } else if (sqlite3_value_double(argv[argc - 1]) != g->epsilon ||
+                 (kind != Kind::kCount && (sqlite3_value_double(argv[1]) != g->lower ||
+                                           sqlite3_value_double(argv[2]) != g->upper))) {
+        // Read once on the first row, then only compared (a NULL or text reads as 0 and differs).
         throw InvalidArgument(fmt::format(
             "anonkit: {}() expects the same bounds and epsilon on every row of a group", fn));
       }
       if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
       if (kind == Kind::kCount) return g->count->add();
-      const int type = sqlite3_value_numeric_type(argv[0]);
+      int type = sqlite3_value_type(argv[0]);
+      if (type == SQLITE_TEXT) type = sqlite3_value_numeric_type(argv[0]);  // '42' counts as 42
       if (type != SQLITE_INTEGER && type != SQLITE_FLOAT)
         throw InvalidArgument(
             fmt::format("anonkit: {}() expects numbers in x, got {}", fn,

@@ -12,8 +12,11 @@
 namespace anonkit::dp {
 namespace {
 
-std::int64_t to_units(double value, double grid) noexcept {
-  return std::llround(value / grid);  // grid is a power of two: the division is exact
+// Rounds value / grid to the nearest grid unit. The grid is a power of two, so multiplying by its
+// inverse is exact; the rounding is inline (half away from zero), this runs once per row.
+inline std::int64_t to_units(double value, double inverse_grid) noexcept {
+  const double units = value * inverse_grid;
+  return static_cast<std::int64_t>(units >= 0 ? units + 0.5 : units - 0.5);
 }
 
 }  // namespace
@@ -61,7 +64,7 @@ BoundedSum::BoundedSum(double lower, double upper, double epsilon, bool integral
 
 void BoundedSum::add(double value) noexcept {
   if (std::isnan(value)) return;
-  units_ += to_units(std::clamp(value, lower_, upper_), grid_);
+  units_ += to_units(std::clamp(value, lower_, upper_), 1.0 / grid_);
 }
 
 double BoundedSum::release(const Noise& noise) const {
@@ -85,7 +88,7 @@ BoundedMean::BoundedMean(double lower, double upper, double epsilon)
 
 void BoundedMean::add(double value) noexcept {
   if (std::isnan(value)) return;
-  units_ += to_units(std::clamp(value, lower_, upper_) - midpoint_, grid_);
+  units_ += to_units(std::clamp(value, lower_, upper_) - midpoint_, 1.0 / grid_);
   ++n_;
 }
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/ usr / bin / env python3
 """Deterministic generator of a Kenyan health-insurance portfolio in SQLite, for the demo and the
 benchmarks. Free-text claim notes mix personal data (recorded in _demo_truth, so detection can be
 measured) with look-alikes a good detector must leave alone (amounts, timestamps, references).
@@ -69,8 +69,7 @@ def dob(age):
     month, day = RNG.randrange(1, 13), RNG.randrange(1, 29)
     return RNG.choice([f"{year}-{month:02d}-{day:02d}", f"{day:02d}/{month:02d}/{year}"])
 
-
-# Templates: (text, kinds of personal data it holds). Placeholders are filled below.
+#Templates : (text, kinds of personal data it holds).Placeholders are filled below.
 PII_TEMPLATES = [
     ("Member called from {PHONE} to ask about the claim status.", ["PHONE"]),
     ("Please send the settlement letter to {EMAIL}; member prefers e-mail.", ["EMAIL"]),
@@ -152,8 +151,9 @@ def main():
         assert bad == 0, f"{bad} ground-truth values missing from their notes"
         print("ok:", db.execute("select count(*) from policies").fetchone()[0], "rows")
         return
-    if os.path.exists(args.out):
-        os.remove(args.out)
+    for stale in (args.out, args.out + "-anonkit-budget"):  # a fresh database, a fresh ledger
+        if os.path.exists(stale):
+            os.remove(stale)
     policies, truth = [], []
     for i in range(1, args.rows + 1):
         p, t = row(i)

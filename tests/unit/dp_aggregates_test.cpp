@@ -139,5 +139,36 @@ TEST(DpAggregates, MeanStaysWithinEpsilon) {
   EXPECT_FALSE(looks_private(mean_with(half), d, d2, epsilon, thresholds));
 }
 
+TEST(DpAggregates, NAsPublicMeanIsRejected) {
+  // diffprivlib's construction: noise of scale (upper - lower) / (n epsilon) with n read from the
+  // data as if it were public. Adding one row changes n and so the noise scale; in the lower tail
+  // the ratio of probabilities reaches e^(1 + t/100) > e^epsilon. The check must catch it, while
+  // Google's BoundedMean passes the same check.
+  const double epsilon = 1.0;
+  const std::vector<double> d(4, 0.0);
+  std::vector<double> d2 = d;
+  d2.push_back(100.0);
+  std::vector<double> thresholds;
+  for (double t = -100; t <= 100; t += 10) thresholds.push_back(t);
+  const Mechanism n_public = [&](const std::vector<double>& rows) {
+    double total = 0;
+    for (const double v : rows) total += std::clamp(v, 0.0, 100.0);
+    const double n = static_cast<double>(rows.size());
+    const double scale = 100.0 / n / epsilon;
+    // Discrete Laplace on a 1/1024 grid: the continuous mechanism, sampled exactly.
+    const double noise = static_cast<double>(discrete_laplace(SecureRandom::instance(),
+                                                              scale_at_least(scale * 1024))) /
+                         1024;
+    return total / n + noise;
+  };
+  EXPECT_FALSE(looks_private(n_public, d, d2, epsilon, thresholds));
+  const Mechanism google = [&](const std::vector<double>& rows) {
+    BoundedMean m(0, 100, epsilon);
+    for (const double v : rows) m.add(v);
+    return m.release(secure_noise());
+  };
+  EXPECT_TRUE(looks_private(google, d, d2, epsilon, thresholds));
+}
+
 }  // namespace
 }  // namespace anonkit::dp

@@ -1,4 +1,4 @@
-#!/ usr / bin / env python3
+#!/usr/bin/env python3
 """Deterministic generator of a Kenyan health-insurance portfolio in SQLite, for the demo and the
 benchmarks. Free-text claim notes mix personal data (recorded in _demo_truth, so detection can be
 measured) with look-alikes a good detector must leave alone (amounts, timestamps, references).
@@ -69,7 +69,8 @@ def dob(age):
     month, day = RNG.randrange(1, 13), RNG.randrange(1, 29)
     return RNG.choice([f"{year}-{month:02d}-{day:02d}", f"{day:02d}/{month:02d}/{year}"])
 
-#Templates : (text, kinds of personal data it holds).Placeholders are filled below.
+
+# Templates: (text, kinds of personal data it holds). Placeholders are filled below.
 PII_TEMPLATES = [
     ("Member called from {PHONE} to ask about the claim status.", ["PHONE"]),
     ("Please send the settlement letter to {EMAIL}; member prefers e-mail.", ["EMAIL"]),

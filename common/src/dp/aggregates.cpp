@@ -58,13 +58,14 @@ BoundedSum::BoundedSum(double lower, double upper, double epsilon, bool integral
   const double sensitivity = std::max(std::fabs(lower), std::fabs(upper));
   grid_ = grid_for(sensitivity, epsilon);
   if (integral) grid_ = std::max(grid_, 1.0);
+  inverse_grid_ = 1.0 / grid_;  // exact: a power of two
   // In grid units one row moves the sum by at most ceil(sensitivity / grid).
   scale_ = scale_at_least(std::ceil(sensitivity / grid_) / epsilon);
 }
 
 void BoundedSum::add(double value) noexcept {
   if (std::isnan(value)) return;
-  units_ += to_units(std::clamp(value, lower_, upper_), 1.0 / grid_);
+  units_ += to_units(std::clamp(value, lower_, upper_), inverse_grid_);
 }
 
 double BoundedSum::release(const Noise& noise) const {
@@ -82,13 +83,14 @@ BoundedMean::BoundedMean(double lower, double upper, double epsilon)
   validate_bounds(lower, upper);
   const double half = (upper - lower) / 2;
   grid_ = grid_for(half, epsilon / 2);
+  inverse_grid_ = 1.0 / grid_;
   sum_scale_ = scale_at_least(std::ceil(half / grid_) / (epsilon / 2));
   count_scale_ = scale_at_least(2.0 / epsilon);
 }
 
 void BoundedMean::add(double value) noexcept {
   if (std::isnan(value)) return;
-  units_ += to_units(std::clamp(value, lower_, upper_) - midpoint_, 1.0 / grid_);
+  units_ += to_units(std::clamp(value, lower_, upper_) - midpoint_, inverse_grid_);
   ++n_;
 }
 

@@ -46,7 +46,7 @@ class BoundedSum {
   [[nodiscard]] double grid() const noexcept { return grid_; }
 
  private:
-  double lower_, upper_, grid_;
+  double lower_, upper_, grid_, inverse_grid_;
   Scale scale_;
   __extension__ __int128 units_ = 0;
 };
@@ -61,7 +61,7 @@ class BoundedMean {
   [[nodiscard]] std::int64_t count() const noexcept { return n_; }
 
  private:
-  double lower_, upper_, midpoint_, grid_;
+  double lower_, upper_, midpoint_, grid_, inverse_grid_;
   Scale sum_scale_, count_scale_;
   __extension__ __int128 units_ = 0;
   std::int64_t n_ = 0;

@@ -73,9 +73,9 @@ void step(sqlite3_context* ctx, int argc, sqlite3_value** argv, Kind kind) {
         throw InvalidArgument(fmt::format(
             "anonkit: {}() expects the same bounds and epsilon on every row of a group", fn));
       }
-      if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
-      if (kind == Kind::kCount) return g->count->add();
       int type = sqlite3_value_type(argv[0]);
+      if (type == SQLITE_NULL) return;
+      if (kind == Kind::kCount) return g->count->add();
       if (type == SQLITE_TEXT) type = sqlite3_value_numeric_type(argv[0]);  // '42' counts as 42
       if (type != SQLITE_INTEGER && type != SQLITE_FLOAT)
         throw InvalidArgument(

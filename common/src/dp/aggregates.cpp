@@ -10,16 +10,6 @@
 #include "anonkit/error.hpp"
 
 namespace anonkit::dp {
-namespace {
-
-// Rounds value / grid to the nearest grid unit. The grid is a power of two, so multiplying by its
-// inverse is exact; the rounding is inline (half away from zero), this runs once per row.
-inline std::int64_t to_units(double value, double inverse_grid) noexcept {
-  const double units = value * inverse_grid;
-  return static_cast<std::int64_t>(units >= 0 ? units + 0.5 : units - 0.5);
-}
-
-}  // namespace
 
 Noise secure_noise() {
   return [](Scale scale) { return discrete_laplace(SecureRandom::instance(), scale); };
@@ -63,11 +53,6 @@ BoundedSum::BoundedSum(double lower, double upper, double epsilon, bool integral
   scale_ = scale_at_least(std::ceil(sensitivity / grid_) / epsilon);
 }
 
-void BoundedSum::add(double value) noexcept {
-  if (std::isnan(value)) return;
-  units_ += to_units(std::clamp(value, lower_, upper_), inverse_grid_);
-}
-
 double BoundedSum::release(const Noise& noise) const {
   const auto noisy = units_ + noise(scale_);
   double result = static_cast<double>(noisy) * grid_;
@@ -86,12 +71,6 @@ BoundedMean::BoundedMean(double lower, double upper, double epsilon)
   inverse_grid_ = 1.0 / grid_;
   sum_scale_ = scale_at_least(std::ceil(half / grid_) / (epsilon / 2));
   count_scale_ = scale_at_least(2.0 / epsilon);
-}
-
-void BoundedMean::add(double value) noexcept {
-  if (std::isnan(value)) return;
-  units_ += to_units(std::clamp(value, lower_, upper_) - midpoint_, inverse_grid_);
-  ++n_;
 }
 
 double BoundedMean::release(const Noise& noise) const {

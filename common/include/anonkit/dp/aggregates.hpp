@@ -4,6 +4,8 @@
 // rounding cannot be exploited; noise is exact discrete Laplace on that grid.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 
@@ -23,6 +25,13 @@ void validate_bounds(double lower, double upper);
 // The smallest power of two >= (sensitivity / epsilon) / 2^40: noise keeps 40 bits of resolution.
 [[nodiscard]] double grid_for(double sensitivity, double epsilon);
 
+// Rounds value / grid to the nearest grid unit, half away from zero. The grid is a power of two, so
+// multiplying by its inverse is exact. Inline: it runs once per row.
+[[nodiscard]] inline std::int64_t to_units(double value, double inverse_grid) noexcept {
+  const double units = value * inverse_grid;
+  return static_cast<std::int64_t>(units >= 0 ? units + 0.5 : units - 0.5);
+}
+
 class Count {
  public:
   explicit Count(double epsilon);
@@ -41,7 +50,9 @@ class BoundedSum {
   // Sensitivity max(|lower|, |upper|). `integral`: the column and bounds are integers, so the grid
   // is at least 1 and the result an integer.
   BoundedSum(double lower, double upper, double epsilon, bool integral);
-  void add(double value) noexcept;  // NaN is skipped; everything else clamped
+  void add(double value) noexcept {  // NaN is skipped; everything else clamped
+    if (!std::isnan(value)) units_ += to_units(std::clamp(value, lower_, upper_), inverse_grid_);
+  }
   [[nodiscard]] double release(const Noise& noise) const;
   [[nodiscard]] double grid() const noexcept { return grid_; }
 
@@ -55,7 +66,11 @@ class BoundedMean {
  public:
   // Half the budget for the count, half for the sum of values centred on the midpoint.
   BoundedMean(double lower, double upper, double epsilon);
-  void add(double value) noexcept;
+  void add(double value) noexcept {
+    if (std::isnan(value)) return;
+    units_ += to_units(std::clamp(value, lower_, upper_) - midpoint_, inverse_grid_);
+    ++n_;
+  }
   // clamp(m + S'/max(1, N'), lower, upper), also when no value was added.
   [[nodiscard]] double release(const Noise& noise) const;
   [[nodiscard]] std::int64_t count() const noexcept { return n_; }

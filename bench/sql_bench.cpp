@@ -182,7 +182,7 @@ int main(int argc, char** argv) {
   std::printf("\n%-34s %12s %12s %10s\n", "10,000,000 rows", "rows/s", "baseline/s", "x baseline");
   for (const Pair& p : dp_pairs) {
     double ours = 1e100, base = 1e100;
-    for (int round = 0; round < 3; ++round) {
+    for (int round = 0; round < 7; ++round) {
       base = std::min(base, seconds([&] { run_query(db, p.baseline); }));
       ours = std::min(ours, seconds([&] { run_query(db, p.ours); }));
     }

@@ -29,7 +29,7 @@ void validate_bounds(double lower, double upper);
 // multiplying by its inverse is exact. Inline: it runs once per row.
 [[nodiscard]] inline std::int64_t to_units(double value, double inverse_grid) noexcept {
   const double units = value * inverse_grid;
-  return static_cast<std::int64_t>(units >= 0 ? units + 0.5 : units - 0.5);
+  return static_cast<std::int64_t>(units + std::copysign(0.5, units));  // branch-free
 }
 
 class Count {

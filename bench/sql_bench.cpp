@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <span>
 #include <string>
 
 #include "anonkit/detect/recognizer.hpp"
@@ -39,6 +40,24 @@ void run_query(sqlite3* db, const char* sql) {
   }
   check(rc, db, sql);
   sqlite3_finalize(stmt);
+}
+
+struct Pair {
+  const char* name;
+  const char* ours;
+  const char* baseline;
+};
+
+// Times each pair, interleaved round by round, and prints rows/s and the ratio to the baseline.
+void compare(sqlite3* db, std::span<const Pair> pairs, double rows, int rounds) {
+  for (const Pair& p : pairs) {
+    double ours = 1e100, base = 1e100;
+    for (int round = 0; round < rounds; ++round) {
+      base = std::min(base, seconds([&] { run_query(db, p.baseline); }));
+      ours = std::min(ours, seconds([&] { run_query(db, p.ours); }));
+    }
+    std::printf("%-34s %12.0f %12.0f %10.2f\n", p.name, rows / ours, rows / base, ours / base);
+  }
 }
 
 }  // namespace
@@ -111,11 +130,6 @@ int main(int argc, char** argv) {
             "CREATE TABLE people AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
             "WHERE i < 1000000) SELECT abs(random()) % 100 AS age, "
             "date('2018-01-01', '+' || (abs(random()) % 2900) || ' days') AS day FROM n");
-  struct Pair {
-    const char* name;
-    const char* ours;
-    const char* baseline;
-  };
   const Pair pairs[] = {
       {"bucket(age, 10)", "SELECT count(bucket(age, 10)) FROM people",
        "SELECT count((age / 10 * 10) || '-' || (age / 10 * 10 + 9)) FROM people"},
@@ -126,14 +140,7 @@ int main(int argc, char** argv) {
        "SELECT count(strftime('%Y-%m', day)) FROM people"},
   };
   std::printf("\n%-34s %12s %12s %10s\n", "1,000,000 rows", "rows/s", "baseline/s", "x baseline");
-  for (const Pair& p : pairs) {
-    double ours = 1e100, base = 1e100;
-    for (int round = 0; round < rounds; ++round) {
-      base = std::min(base, seconds([&] { run_query(db, p.baseline); }));
-      ours = std::min(ours, seconds([&] { run_query(db, p.ours); }));
-    }
-    std::printf("%-34s %12.0f %12.0f %10.2f\n", p.name, 1e6 / ours, 1e6 / base, ours / base);
-  }
+  compare(db, pairs, 1e6, rounds);
 
   // Keyed functions, with a throw-away key file (mode 0600).
   char key_path[] = "/tmp/anonkit-bench-key-XXXXXX";
@@ -159,14 +166,7 @@ int main(int argc, char** argv) {
             "card = printf('%016d', abs(random()) % 10000000000000000)");
   std::printf("\n%-34s %12s %12s %10s\n", "keyed, 1,000,000 rows", "rows/s", "baseline/s",
               "x baseline");
-  for (const Pair& p : keyed) {
-    double ours = 1e100, base = 1e100;
-    for (int round = 0; round < 3; ++round) {
-      base = std::min(base, seconds([&] { run_query(db, p.baseline); }));
-      ours = std::min(ours, seconds([&] { run_query(db, p.ours); }));
-    }
-    std::printf("%-34s %12.0f %12.0f %10.2f\n", p.name, 1e6 / ours, 1e6 / base, ours / base);
-  }
+  compare(db, keyed, 1e6, 3);
 
   // DP aggregates against their plain SQL counterparts on 10,000,000 rows (no budget set: charges
   // are still recorded, one per query).
@@ -180,14 +180,7 @@ int main(int argc, char** argv) {
        "SELECT avg(v) FROM big"},
   };
   std::printf("\n%-34s %12s %12s %10s\n", "10,000,000 rows", "rows/s", "baseline/s", "x baseline");
-  for (const Pair& p : dp_pairs) {
-    double ours = 1e100, base = 1e100;
-    for (int round = 0; round < 7; ++round) {
-      base = std::min(base, seconds([&] { run_query(db, p.baseline); }));
-      ours = std::min(ours, seconds([&] { run_query(db, p.ours); }));
-    }
-    std::printf("%-34s %12.0f %12.0f %10.2f\n", p.name, 1e7 / ours, 1e7 / base, ours / base);
-  }
+  compare(db, dp_pairs, 1e7, 7);
   sqlite3_close(db);
   return 0;
 }

@@ -14,11 +14,6 @@
 namespace anonkit::sqlite {
 namespace {
 
-struct StmtCloser {
-  void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
-};
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtCloser>;
-
 Stmt prepare(sqlite3* db, const std::string& sql) {
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK)
@@ -212,19 +207,6 @@ int report_close(sqlite3_vtab_cursor* cur) noexcept {
   return SQLITE_OK;
 }
 
-template <typename Body>
-int cursor_guarded(sqlite3_vtab_cursor* cur, Body&& body) noexcept {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    return SQLITE_NOMEM;
-  } catch (const std::exception& e) {
-    sqlite3_free(cur->pVtab->zErrMsg);
-    cur->pVtab->zErrMsg = sqlite_strdup(e.what());
-    return SQLITE_ERROR;
-  }
-}
-
 int report_step(ReportCursor* c, sqlite3* db) {
   const int rc = sqlite3_step(c->stmt.get());
   if (rc == SQLITE_ROW) {
@@ -240,7 +222,7 @@ int report_step(ReportCursor* c, sqlite3* db) {
 int report_filter(sqlite3_vtab_cursor* cur, int idx, const char*, int,
                   sqlite3_value** argv) noexcept {
   auto* c = static_cast<ReportCursor*>(cur);
-  return cursor_guarded(cur, [&] {
+  return vtab_guarded(cur->pVtab, [&] {
     c->stmt.reset();
     c->eof = true;
     c->row = 0;
@@ -272,8 +254,8 @@ int report_filter(sqlite3_vtab_cursor* cur, int idx, const char*, int,
 
 int report_next(sqlite3_vtab_cursor* cur) noexcept {
   auto* c = static_cast<ReportCursor*>(cur);
-  return cursor_guarded(cur,
-                        [&] { return report_step(c, static_cast<ReportTable*>(cur->pVtab)->db); });
+  return vtab_guarded(cur->pVtab,
+                      [&] { return report_step(c, static_cast<ReportTable*>(cur->pVtab)->db); });
 }
 
 int report_eof(sqlite3_vtab_cursor* cur) noexcept { return static_cast<ReportCursor*>(cur)->eof; }

@@ -6,6 +6,7 @@
 #include <sqlite3ext.h>
 
 #include <cstdint>
+#include <memory>
 #include <new>
 #include <optional>
 #include <string>
@@ -43,5 +44,29 @@ void guarded(sqlite3_context* ctx, Body&& body) noexcept {
 
 // Copies an error message into memory SQLite owns (for zErrMsg fields).
 char* sqlite_strdup(const char* message) noexcept;
+
+// The same for virtual-table methods: the message goes to the table's zErrMsg.
+template <typename Body>
+int vtab_guarded(sqlite3_vtab* vtab, Body&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return SQLITE_NOMEM;
+  } catch (const std::exception& e) {
+    sqlite3_free(vtab->zErrMsg);
+    vtab->zErrMsg = sqlite_strdup(e.what());
+    return SQLITE_ERROR;
+  } catch (...) {
+    sqlite3_free(vtab->zErrMsg);
+    vtab->zErrMsg = sqlite_strdup("anonkit: internal error");
+    return SQLITE_ERROR;
+  }
+}
+
+// A prepared statement that is finalized when it goes out of scope.
+struct StmtCloser {
+  void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+};
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtCloser>;
 
 }  // namespace anonkit::sqlite

@@ -9,11 +9,6 @@
 namespace anonkit::sqlite {
 namespace {
 
-struct StmtCloser {
-  void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
-};
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtCloser>;
-
 bool table_exists(sqlite3* db, const char* table) {
   sqlite3_stmt* raw = nullptr;
   // sqlite_master of main and temp: the tables a policy would be stored in.

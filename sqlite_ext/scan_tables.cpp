@@ -14,24 +14,6 @@
 namespace anonkit::sqlite {
 namespace {
 
-// Every xMethod catches everything: nothing unwinds into SQLite.
-template <typename Body>
-int vtab_guarded(sqlite3_vtab* vtab, Body&& body) noexcept {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    return SQLITE_NOMEM;
-  } catch (const std::exception& e) {
-    sqlite3_free(vtab->zErrMsg);
-    vtab->zErrMsg = sqlite_strdup(e.what());
-    return SQLITE_ERROR;
-  } catch (...) {
-    sqlite3_free(vtab->zErrMsg);
-    vtab->zErrMsg = sqlite_strdup("anonkit: internal error");
-    return SQLITE_ERROR;
-  }
-}
-
 struct Table : sqlite3_vtab {
   StatePtr state;
 };

@@ -29,29 +29,6 @@ bool is_space(char32_t c) noexcept {
 // The folded form of one code point, as it is fed to the automaton.
 char32_t fold(char32_t c) noexcept { return is_space(c) ? U' ' : text::to_lower(c); }
 
-std::size_t encode(char32_t c, unsigned char* out) noexcept {
-  if (c < 0x80) {
-    out[0] = static_cast<unsigned char>(c);
-    return 1;
-  }
-  if (c < 0x800) {
-    out[0] = static_cast<unsigned char>(0xC0 | (c >> 6));
-    out[1] = static_cast<unsigned char>(0x80 | (c & 0x3F));
-    return 2;
-  }
-  if (c < 0x10000) {
-    out[0] = static_cast<unsigned char>(0xE0 | (c >> 12));
-    out[1] = static_cast<unsigned char>(0x80 | ((c >> 6) & 0x3F));
-    out[2] = static_cast<unsigned char>(0x80 | (c & 0x3F));
-    return 3;
-  }
-  out[0] = static_cast<unsigned char>(0xF0 | (c >> 18));
-  out[1] = static_cast<unsigned char>(0x80 | ((c >> 12) & 0x3F));
-  out[2] = static_cast<unsigned char>(0x80 | ((c >> 6) & 0x3F));
-  out[3] = static_cast<unsigned char>(0x80 | (c & 0x3F));
-  return 4;
-}
-
 }  // namespace
 
 struct KeywordDictionary::Automaton {
@@ -145,7 +122,7 @@ void KeywordDictionary::add(std::string_view keyword, std::string_view type) {
     if (pending_space) folded.push_back(' ');
     pending_space = false;
     unsigned char buf[4];
-    folded.append(reinterpret_cast<const char*>(buf), encode(c, buf));
+    folded.append(reinterpret_cast<const char*>(buf), text::encode(c, buf));
   }
   if (folded.empty())
     throw InvalidArgument(fmt::format(
@@ -210,7 +187,7 @@ std::vector<KeywordHit> KeywordDictionary::find_all(std::string_view text) const
         buf[0] = kBarrier;
         n = 1;
       } else {
-        n = encode(fold(d.code_point), buf);
+        n = text::encode(fold(d.code_point), buf);
       }
     }
     for (std::size_t k = 0; k < n; ++k) {

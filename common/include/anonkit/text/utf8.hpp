@@ -32,6 +32,9 @@ struct Decoded {
 // that is not a continuation byte (10xxxxxx) starts a character.
 [[nodiscard]] std::size_t char_count(std::string_view s, std::size_t byte_end) noexcept;
 
+// Writes the UTF-8 encoding of `c` (a valid code point) to `out`; returns its length, 1..4.
+std::size_t encode(char32_t c, unsigned char* out) noexcept;
+
 // Letter, digit or connector (Unicode-aware, for whole-word boundaries).
 [[nodiscard]] bool is_word_char(char32_t c) noexcept;
 

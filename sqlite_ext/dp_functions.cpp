@@ -39,7 +39,9 @@ double number_param(sqlite3_value* v, const char* function, const char* name) {
   return sqlite3_value_double(v);
 }
 
-void step(sqlite3_context* ctx, int argc, sqlite3_value** argv, Kind kind) {
+// A template per kind: each aggregate gets its own straight-line step (it runs once per row).
+template <Kind kind>
+void step(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   guarded(ctx, [&] {
     const char* fn = name_of(kind);
     const int expected = kind == Kind::kCount ? 2 : 4;
@@ -75,14 +77,17 @@ void step(sqlite3_context* ctx, int argc, sqlite3_value** argv, Kind kind) {
       }
       int type = sqlite3_value_type(argv[0]);
       if (type == SQLITE_NULL) return;
-      if (kind == Kind::kCount) return g->count->add();
+      if constexpr (kind == Kind::kCount) {
+        g->count->add();
+        return;
+      }
       if (type == SQLITE_TEXT) type = sqlite3_value_numeric_type(argv[0]);  // '42' counts as 42
       if (type != SQLITE_INTEGER && type != SQLITE_FLOAT)
         throw InvalidArgument(
             fmt::format("anonkit: {}() expects numbers in x, got {}", fn,
                         sqlite3_value_type(argv[0]) == SQLITE_BLOB ? "a BLOB" : "text"));
       const double x = sqlite3_value_double(argv[0]);
-      if (kind == Kind::kSum)
+      if constexpr (kind == Kind::kSum)
         g->sum->add(x);
       else
         g->mean->add(x);
@@ -118,9 +123,9 @@ void final(sqlite3_context* ctx, Kind kind) {
   });
 }
 
-void count_step(sqlite3_context* c, int n, sqlite3_value** v) { step(c, n, v, Kind::kCount); }
-void sum_step(sqlite3_context* c, int n, sqlite3_value** v) { step(c, n, v, Kind::kSum); }
-void mean_step(sqlite3_context* c, int n, sqlite3_value** v) { step(c, n, v, Kind::kMean); }
+void count_step(sqlite3_context* c, int n, sqlite3_value** v) { step<Kind::kCount>(c, n, v); }
+void sum_step(sqlite3_context* c, int n, sqlite3_value** v) { step<Kind::kSum>(c, n, v); }
+void mean_step(sqlite3_context* c, int n, sqlite3_value** v) { step<Kind::kMean>(c, n, v); }
 void count_final(sqlite3_context* c) { final(c, Kind::kCount); }
 void sum_final(sqlite3_context* c) { final(c, Kind::kSum); }
 void mean_final(sqlite3_context* c) { final(c, Kind::kMean); }

@@ -160,4 +160,27 @@ std::string bucket_date(const DateTime& t, DateUnit unit) {
   return {};
 }
 
+DateTime period_start(const DateTime& t, DateUnit unit) {
+  DateTime s{t.year, t.month, t.day, t.hour, 0, 0};
+  switch (unit) {
+    case DateUnit::kYear:
+      return {t.year, 1, 1, 0, 0, 0};
+    case DateUnit::kQuarter:
+      return {t.year, (t.month - 1) / 3 * 3 + 1, 1, 0, 0, 0};
+    case DateUnit::kMonth:
+      return {t.year, t.month, 1, 0, 0, 0};
+    case DateUnit::kWeek: {
+      const std::int64_t days =
+          days_from_civil(t.year, static_cast<unsigned>(t.month), static_cast<unsigned>(t.day));
+      const int weekday = static_cast<int>(((days % 7) + 7 + 3) % 7);  // Monday = 0
+      return from_minutes(days - weekday, 0, 0);
+    }
+    case DateUnit::kDay:
+      return {t.year, t.month, t.day, 0, 0, 0};
+    case DateUnit::kHour:
+      return s;
+  }
+  return s;
+}
+
 }  // namespace anonkit::generalize

@@ -46,5 +46,8 @@ struct DateTime {
 // "2024", "2024-Q1", "2024-03", "2024-W11" (ISO 8601 week-numbering year), "2024-03-15",
 // "2024-03-15 14:00".
 [[nodiscard]] std::string bucket_date(const DateTime& t, DateUnit unit);
+// The first instant of the period `t` falls in (ISO weeks start on Monday): a date or timestamp
+// column generalized in place keeps its type.
+[[nodiscard]] DateTime period_start(const DateTime& t, DateUnit unit);
 
 }  // namespace anonkit::generalize

@@ -1,0 +1,107 @@
+// A small lexer over PostgreSQL's token rules: enough to know where literals, quoted identifiers,
+// dollar quotes and comments begin and end, so parentheses and semicolons are judged only in code.
+#include "anonkit/policy/sql_condition.hpp"
+
+#include <fmt/format.h>
+
+#include "anonkit/error.hpp"
+
+namespace anonkit::policy {
+namespace {
+
+bool ident_start(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+bool ident_char(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
+
+}  // namespace
+
+void check_sql_condition(std::string_view s) {
+  auto fail = [&](std::string_view what) {
+    throw InvalidArgument(fmt::format(
+        "anonkit: filter {}: expected one boolean SQL expression (no ';', comments or $n "
+        "parameters, balanced parentheses)",
+        what));
+  };
+  if (s.size() > kMaxConditionBytes)
+    fail(fmt::format("is {} bytes long (the limit is {})", s.size(), kMaxConditionBytes));
+  bool any = false;
+  int depth = 0;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const char c = s[i];
+    if (c == '\0') fail("holds a NUL byte");
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
+      ++i;
+      continue;
+    }
+    any = true;
+    if (c == '\'') {
+      // 'string' with '' inside; an E'' string (letter just before) also knows backslash escapes.
+      const bool escapes = i > 0 && (s[i - 1] == 'e' || s[i - 1] == 'E') &&
+                           (i < 2 || !ident_char(s[i - 2]));
+      ++i;
+      for (;;) {
+        if (i >= s.size()) fail("has an unterminated string literal");
+        if (escapes && s[i] == '\\') {
+          i += 2;
+          continue;
+        }
+        if (s[i] == '\'') {
+          if (i + 1 < s.size() && s[i + 1] == '\'') {
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        ++i;
+      }
+    } else if (c == '"') {
+      ++i;
+      for (;;) {
+        if (i >= s.size()) fail("has an unterminated quoted identifier");
+        if (s[i] == '"') {
+          if (i + 1 < s.size() && s[i + 1] == '"') {
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        ++i;
+      }
+    } else if (c == '$') {
+      std::size_t j = i + 1;
+      if (j < s.size() && s[j] >= '0' && s[j] <= '9') fail("refers to a positional parameter");
+      while (j < s.size() && ident_char(s[j])) ++j;
+      if (j >= s.size() || s[j] != '$') fail("has a stray '$'");
+      const std::string_view tag = s.substr(i, j - i + 1);
+      const auto end = s.find(tag, j + 1);
+      if (end == std::string_view::npos) fail("has an unterminated dollar-quoted string");
+      i = end + tag.size();
+    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
+      fail("has a comment");
+    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
+      fail("has a comment");
+    } else if (c == ';') {
+      fail("has a ';'");
+    } else if (c == '(') {
+      ++depth, ++i;
+    } else if (c == ')') {
+      if (--depth < 0) fail("closes a parenthesis it did not open");
+      ++i;
+    } else if (ident_start(c)) {
+      while (i < s.size() && ident_char(s[i])) ++i;
+      if (i < s.size() && s[i] == '$') ++i;  // identifiers may contain '$' after the first char
+      while (i < s.size() && (ident_char(s[i]) || s[i] == '$')) ++i;
+    } else {
+      ++i;
+    }
+  }
+  if (!any) fail("is empty");
+  if (depth != 0) fail("leaves a parenthesis open");
+}
+
+}  // namespace anonkit::policy

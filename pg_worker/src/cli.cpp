@@ -1,41 +1,234 @@
-// The worker CLI. This first version carries the command skeleton and `ping`; retention, access,
-// erase and the request queue arrive with their issues.
+// The worker CLI (CLI11): global connection and output options, one subcommand per task.
 #include "anonkit/pg/cli.hpp"
 
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <nlohmann/json.hpp>
+#include <thread>
 
 #include "anonkit/error.hpp"
+#include "anonkit/policy/duration.hpp"
+#include "anonkit/pseudo/keyring.hpp"
 #include "db/connection.hpp"
+#include "install.hpp"
+#include "report.hpp"
+#include "retention.hpp"
 
 namespace anonkit::pg {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_signal(int) { g_stop.store(true); }
+
+void print(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
+
+std::string outcomes_text(const std::vector<RuleOutcome>& outcomes, bool dry_run) {
+  std::string s = fmt::format("{:<24} {:<10} {:<8} {:>10} {:>8} {:>10} {:>9}  {}\n", "rule",
+                              "action", "status", dry_run ? "would" : "rows", "batches",
+                              "partitions", "seconds", dry_run ? "oldest .. newest" : "");
+  for (const auto& o : outcomes) {
+    s += fmt::format("{:<24} {:<10} {:<8} {:>10} {:>8} {:>10} {:>9.2f}  {}\n", o.rule, o.action,
+                     o.status, o.rows, o.batches,
+                     dry_run ? o.partitions.size() : static_cast<std::size_t>(o.partitions_dropped),
+                     o.seconds,
+                     dry_run && o.oldest ? fmt::format("{} .. {}", *o.oldest, o.newest.value_or(""))
+                                         : "");
+    if (!o.error.empty()) s += fmt::format("  {}\n", o.error);
+    for (const auto& p : o.partitions)
+      s += fmt::format("  partition {} {}\n", p, dry_run ? "would be dropped" : "dropped");
+  }
+  return s;
+}
+
+std::string outcomes_json(const std::vector<RuleOutcome>& outcomes, bool dry_run) {
+  nlohmann::json doc = {{"dry_run", dry_run}, {"rules", nlohmann::json::array()}};
+  for (const auto& o : outcomes) {
+    nlohmann::json r = {{"rule", o.rule},
+                        {"action", o.action},
+                        {"table", o.table},
+                        {"status", o.status},
+                        {"cutoff", o.cutoff},
+                        {"rows", o.rows},
+                        {"batches", o.batches},
+                        {"partitions_dropped", o.partitions_dropped},
+                        {"partitions", o.partitions},
+                        {"longest_batch_ms", o.longest_batch_ms},
+                        {"seconds", o.seconds}};
+    if (dry_run) {
+      r["oldest"] = o.oldest ? nlohmann::json(*o.oldest) : nlohmann::json();
+      r["newest"] = o.newest ? nlohmann::json(*o.newest) : nlohmann::json();
+    }
+    if (!o.error.empty()) r["error"] = o.error;
+    doc["rules"].push_back(std::move(r));
+  }
+  return doc.dump(2) + "\n";
+}
+
+int exit_for(const std::vector<RuleOutcome>& outcomes) {
+  for (const auto& o : outcomes)
+    if (o.status == "failed") return kExitRuleFailed;
+  return kExitOk;
+}
+
+std::chrono::milliseconds duration_option(const std::string& text, const char* option) {
+  try {
+    return policy::parse_duration(text);
+  } catch (const InvalidArgument& e) {
+    throw CLI::ValidationError(option, e.what());
+  }
+}
+
+}  // namespace
 
 int run_cli(int argc, char** argv) noexcept {
   try {
-    CLI::App app{"anonkit-worker: retention and data-subject requests for PostgreSQL",
+    CLI::App app{"anonkit-worker: retention rules and data-subject requests for PostgreSQL",
                  "anonkit-worker"};
     app.set_version_flag("--version", std::string("anonkit-worker ") + ANONKIT_VERSION);
-    std::string dsn;
+    std::string dsn, key_file;
+    bool json = false, verbose = false;
     app.add_option("--dsn", dsn,
-                   "libpq connection string; default: PG* variables, service file, .pgpass");
+                   "libpq connection string or URI; default: PG* variables, service file, .pgpass");
+    app.add_flag("--json", json, "machine-readable output");
+    app.add_flag("--verbose", verbose, "say more on stderr");
+    app.add_option("--key-file", key_file,
+                   "key for pseudonym/fpe masks (32 bytes, mode 0600); default $ANONKIT_KEY_FILE");
     app.require_subcommand(1);
+
     auto* ping = app.add_subcommand("ping", "connect and print the server version");
+
+    auto* install = app.add_subcommand("install", "create or upgrade schema anonkit (idempotent)");
+    std::optional<int> target_version;
+    install->add_option("--target-version", target_version,
+                        "stop at this schema version (for staged upgrades)");
+
+    auto* retention = app.add_subcommand("retention", "retention rules");
+    retention->require_subcommand(1);
+    auto* retention_run = retention->add_subcommand("run", "apply every enabled rule once");
+    RetentionOptions ropts;
+    std::optional<std::int64_t> batch;
+    std::string as_of, lock_timeout, target_batch;
+    retention_run->add_flag("--dry-run", ropts.dry_run, "count what would change; change nothing");
+    retention_run->add_option("--batch", batch, "fixed rows per transaction (default: adaptive)")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
+    retention_run->add_option("--rule", ropts.rule, "only this rule (enabled or not)");
+    retention_run->add_option("--as-of", as_of,
+                              "compute cutoffs as of this earlier time instead of now");
+    retention_run->add_option("--target-batch", target_batch,
+                              "adaptive batches aim at this duration (default 250ms)");
+    retention_run->add_option("--lock-timeout", lock_timeout,
+                              "give up waiting for a lock after this long, then retry (default 2s)");
+
+    auto* daemon = app.add_subcommand("daemon", "apply retention rules every interval until stopped");
+    std::string interval;
+    daemon->add_option("--interval", interval, "time between runs, e.g. 15m, 1h")->required();
+    daemon->add_option("--batch", batch, "fixed rows per transaction (default: adaptive)")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
+
+    auto* status = app.add_subcommand("status", "last run of each rule and its backlog");
+    auto* doctor = app.add_subcommand("doctor", "warn about missing indexes, keys and partitions");
+
+    std::chrono::milliseconds interval_ms{0};
     try {
       app.parse(argc, argv);
+      if (!target_batch.empty()) ropts.target_batch = duration_option(target_batch, "--target-batch");
+      if (!lock_timeout.empty()) ropts.lock_timeout = duration_option(lock_timeout, "--lock-timeout");
+      if (daemon->parsed()) interval_ms = duration_option(interval, "--interval");
     } catch (const CLI::ParseError& e) {
       return app.exit(e) == 0 ? kExitOk : kExitUsage;
     }
+    ropts.batch = batch;
+    if (!as_of.empty()) ropts.as_of = as_of;
+    if (key_file.empty())
+      if (const char* env = std::getenv("ANONKIT_KEY_FILE"); env != nullptr && *env != '\0')
+        key_file = env;
+    if (!key_file.empty()) ropts.keyring = pseudo::Keyring::from_file(key_file);
+
     if (ping->parsed()) {
-      std::printf("connected: PostgreSQL server %d\n", db::server_version(dsn));
+      db::Connection conn(dsn);
+      std::printf("connected: PostgreSQL server %d\n", conn.server_version());
+      return kExitOk;
     }
-    return kExitOk;
-  } catch (const Error& e) {
+    if (install->parsed()) {
+      db::Connection conn(dsn);
+      const auto r = install_schema(conn, target_version);
+      if (json)
+        print(nlohmann::json{{"from_version", r.from_version}, {"to_version", r.to_version}}.dump() + "\n");
+      else if (r.from_version == r.to_version)
+        std::printf("schema anonkit is at version %d: nothing to do\n", r.to_version);
+      else
+        std::printf("schema anonkit: version %d -> %d\n", r.from_version, r.to_version);
+      return kExitOk;
+    }
+    if (status->parsed() || doctor->parsed()) {
+      db::Connection conn(dsn);
+      require_schema(conn);
+      if (status->parsed()) {
+        print(status_report(conn, json));
+        return kExitOk;
+      }
+      int problems = 0;
+      print(doctor_report(conn, json, problems));
+      return problems == 0 ? kExitOk : kExitRuleFailed;
+    }
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    ropts.stop = &g_stop;
+    if (retention_run->parsed()) {
+      {
+        db::Connection conn(dsn);
+        require_schema(conn);
+      }
+      const auto outcomes = run_retention(dsn, ropts);
+      print(json ? outcomes_json(outcomes, ropts.dry_run) : outcomes_text(outcomes, ropts.dry_run));
+      return exit_for(outcomes);
+    }
+    if (daemon->parsed()) {
+      ropts.progress = verbose;
+      while (!g_stop.load()) {
+        try {
+          {
+            db::Connection conn(dsn);
+            require_schema(conn);
+          }
+          const auto outcomes = run_retention(dsn, ropts);
+          for (const auto& o : outcomes)
+            if (o.status != "done" || verbose)
+              std::fprintf(stderr, "daemon: %s: %s, %lld rows%s%s\n", o.rule.c_str(),
+                           o.status.c_str(), static_cast<long long>(o.rows),
+                           o.error.empty() ? "" : ": ", o.error.c_str());
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "daemon: %s (retrying after the interval)\n", e.what());
+        }
+        const auto until = std::chrono::steady_clock::now() + interval_ms;
+        while (!g_stop.load() && std::chrono::steady_clock::now() < until)
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      return kExitOk;
+    }
+    return kExitUsage;
+  } catch (const db::ConnectionError& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return kExitConnection;
+  } catch (const NotInstalled& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return kExitConnection;
+  } catch (const KeyError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return kExitUsage;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return kExitRuleFailed;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "anonkit: internal error: %s\n", e.what());
-    return 1;
+    return kExitInternal;
   }
 }
 

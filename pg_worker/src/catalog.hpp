@@ -1,0 +1,55 @@
+// What the worker needs to know about a table, read from pg_catalog: its quoted name, columns and
+// their type families, primary key, indexes' leading columns and range partitions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "anonkit/policy/column_mask.hpp"
+#include "db/connection.hpp"
+
+namespace anonkit::pg {
+
+struct ColumnInfo {
+  std::string name;
+  std::string type;  // format_type(): "timestamp with time zone", "character varying(80)"
+  policy::ColumnKind kind = policy::ColumnKind::kOther;
+  bool with_time_zone = false;
+  bool not_null = false;
+};
+
+struct PartitionInfo {
+  std::string oid;
+  std::string qualified;  // quoted schema.name
+  std::string display;
+  std::string bound;      // pg_get_expr(relpartbound): FOR VALUES FROM (...) TO (...)
+  bool leaf = true;       // false: itself partitioned
+};
+
+struct TableInfo {
+  std::string oid;
+  std::string qualified;  // "schema"."name", quoted for SQL
+  std::string display;    // schema.name, for messages
+  bool partitioned = false;
+  std::string partition_strategy;              // "r" range, "l" list, "h" hash
+  std::vector<std::string> partition_columns;  // empty when a key is an expression
+  std::vector<ColumnInfo> columns;
+  std::vector<std::string> primary_key;
+  std::vector<std::vector<std::string>> index_columns;  // each index's columns, in order
+  std::vector<PartitionInfo> partitions;
+
+  [[nodiscard]] const ColumnInfo* column(std::string_view name) const noexcept;
+  // True when some index has `names` as its leading columns (in any order among themselves).
+  [[nodiscard]] bool has_index_on(const std::vector<std::string>& names) const;
+};
+
+// Resolves `name` as PostgreSQL would (schema-qualified, or via search_path; quoted parts keep
+// their case) and describes it. Throws InvalidArgument when it is not an existing table.
+[[nodiscard]] TableInfo describe_table(db::Connection& conn, const std::string& name);
+
+// The upper bound of a range partition over one column, as text in that column's type; nullopt
+// for MAXVALUE, a DEFAULT partition or anything else.
+[[nodiscard]] std::optional<std::string> range_upper_bound(const std::string& bound);
+
+}  // namespace anonkit::pg

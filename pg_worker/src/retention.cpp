@@ -1,0 +1,603 @@
+// Retention: validate a rule against the catalog, take its lock, drop partitions wholly past the
+// cutoff, then delete or anonymize the rest in keyset batches, each its own short transaction.
+#include "retention.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "anonkit/error.hpp"
+#include "anonkit/policy/column_mask.hpp"
+#include "anonkit/policy/sql_condition.hpp"
+#include "catalog.hpp"
+
+namespace anonkit::pg {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kLockSpace = 0x616b7274;  // "akrt": advisory locks of retention rules
+constexpr std::int64_t kMinBatch = 100, kMaxBatch = 100000, kFirstBatch = 1000;
+
+struct Rule {
+  std::string id, name, table_name, time_column, keep, action;
+  std::optional<std::string> mask, filter;
+};
+
+struct MaskedColumn {
+  const ColumnInfo* column;
+  policy::ColumnMask mask;
+};
+
+// A rule checked against the catalog: everything its statements need, already quoted.
+struct Plan {
+  Rule rule;
+  TableInfo table;
+  const ColumnInfo* time = nullptr;
+  std::vector<const ColumnInfo*> key;    // primary key (empty: delete by ctid)
+  std::vector<const ColumnInfo*> order;  // keyset order
+  std::vector<MaskedColumn> masks;
+  std::string filter;                    // " AND (...)" or empty
+  bool drop_partitions = false;
+};
+
+std::string worker_id() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return fmt::format("{}:{}", host, getpid());
+}
+
+std::string rule_error(const Rule& r, std::string_view what) {
+  // Messages from common/ already start with "anonkit: "; say which rule they are about.
+  std::string_view w = what;
+  if (w.rfind("anonkit: ", 0) == 0) w.remove_prefix(9);
+  return fmt::format("anonkit: rule '{}': {}", r.name, w);
+}
+
+std::string cast(const std::string& param, const ColumnInfo& c) {
+  return fmt::format("CAST({} AS {})", param, c.type);
+}
+
+Plan validate(db::Connection& conn, const Rule& rule, const RetentionOptions& options) {
+  Plan p;
+  p.rule = rule;
+  p.table = describe_table(conn, rule.table_name);
+  p.time = p.table.column(rule.time_column);
+  if (p.time == nullptr)
+    throw InvalidArgument(fmt::format("anonkit: time column '{}' does not exist in table {}",
+                                      rule.time_column, p.table.display));
+  if (p.time->kind != policy::ColumnKind::kDate && p.time->kind != policy::ColumnKind::kTimestamp)
+    throw InvalidArgument(fmt::format(
+        "anonkit: time column '{}' of {} is {}: expected timestamptz, timestamp or date",
+        rule.time_column, p.table.display, p.time->type));
+  for (const auto& name : p.table.primary_key) p.key.push_back(p.table.column(name));
+
+  const std::string qtime = conn.quote_name(p.time->name);
+  if (rule.filter) {
+    policy::check_sql_condition(*rule.filter);
+    p.filter = fmt::format(" AND ({})", *rule.filter);
+    try {  // planned, never run: a non-boolean or misspelt filter fails here, before any row
+      (void)conn.exec(fmt::format("EXPLAIN SELECT 1 FROM {} WHERE true{}", p.table.qualified, p.filter));
+    } catch (const db::SqlError& e) {
+      throw InvalidArgument(fmt::format("anonkit: filter is not a valid condition on {}: {}",
+                                        p.table.display, e.what()));
+    }
+  }
+
+  if (rule.action == "anonymize") {
+    if (p.key.empty())
+      throw InvalidArgument(fmt::format(
+          "anonkit: table {} has no primary key: anonymize needs one to update rows in batches",
+          p.table.display));
+    nlohmann::json mask;
+    try {
+      mask = nlohmann::json::parse(rule.mask.value_or("null"));
+    } catch (const nlohmann::json::exception&) {
+      throw InvalidArgument("anonkit: mask is not valid JSON");
+    }
+    if (!mask.is_object() || mask.empty())
+      throw InvalidArgument(
+          "anonkit: mask must be a JSON object {\"column\": \"strategy\"} with at least one column");
+    for (const auto& [column, spec] : mask.items()) {
+      const ColumnInfo* c = p.table.column(column);
+      if (c == nullptr)
+        throw InvalidArgument(fmt::format("anonkit: mask column '{}' does not exist in table {}",
+                                          column, p.table.display));
+      if (std::find(p.key.begin(), p.key.end(), c) != p.key.end())
+        throw InvalidArgument(fmt::format(
+            "anonkit: mask column '{}' is part of the primary key of {}: it cannot be masked",
+            column, p.table.display));
+      if (!spec.is_string())
+        throw InvalidArgument(fmt::format("anonkit: mask of column '{}': expected a strategy name",
+                                          column));
+      auto m = policy::ColumnMask::parse(spec.get<std::string>());
+      m.check_column(column, c->type, c->kind, c->not_null);
+      if (m.needs_key() && !options.keyring)
+        throw KeyError(fmt::format(
+            "anonkit: mask '{}' of column '{}' needs a key: pass --key-file or set "
+            "ANONKIT_KEY_FILE",
+            m.spec(), column));
+      p.masks.push_back({c, std::move(m)});
+    }
+    p.order.push_back(p.time);
+    p.order.insert(p.order.end(), p.key.begin(), p.key.end());
+  } else {
+    // (time, key) when the time column is indexed: each batch is a short index range and the run
+    // ends at the cutoff. Otherwise the key's own order: linear, however the planner feels.
+    if (!p.key.empty()) {
+      if (p.table.has_index_on({p.time->name})) p.order.push_back(p.time);
+      p.order.insert(p.order.end(), p.key.begin(), p.key.end());
+    }
+    p.drop_partitions = p.table.partitioned && p.table.partition_strategy == "r" &&
+                        p.table.partition_columns == std::vector<std::string>{p.time->name} &&
+                        !rule.filter;
+  }
+  return p;
+}
+
+class Progress {
+ public:
+  Progress(bool enabled, std::string rule, std::optional<std::int64_t> total)
+      : tty_(enabled && isatty(STDERR_FILENO)), rule_(std::move(rule)), total_(total) {}
+  void update(std::int64_t rows) {
+    if (!tty_) return;
+    const auto now = Clock::now();
+    if (now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    const double s = std::chrono::duration<double>(now - start_).count();
+    const double rate = s > 0 ? static_cast<double>(rows) / s : 0;
+    std::string eta;
+    if (total_ && rate > 0 && *total_ > rows)
+      eta = fmt::format(", ETA {:.0f} s", static_cast<double>(*total_ - rows) / rate);
+    std::fprintf(stderr, "\r\033[Kretention: %s: %lld%s rows, %.0f rows/s%s", rule_.c_str(),
+                 static_cast<long long>(rows),
+                 total_ ? fmt::format(" of {}", *total_).c_str() : "", rate, eta.c_str());
+  }
+  void done() {
+    if (tty_) std::fprintf(stderr, "\r\033[K");
+  }
+
+ private:
+  bool tty_;
+  std::string rule_;
+  std::optional<std::int64_t> total_;
+  Clock::time_point start_ = Clock::now(), last_{};
+};
+
+class RuleRun {
+ public:
+  RuleRun(db::Connection& conn, Plan& plan, const RetentionOptions& options, RuleOutcome& out)
+      : conn_(conn), p_(plan), o_(options), out_(out), ctx_(options.keyring) {}
+
+  void compute_cutoff() {
+    const std::string now =
+        o_.as_of ? "CAST($2 AS timestamptz)" : std::string("now()");
+    if (o_.as_of) {
+      const auto future = conn_.exec("SELECT CAST($1 AS timestamptz) > now()", {*o_.as_of});
+      if (future.scalar() == "t")
+        throw InvalidArgument(fmt::format(
+            "anonkit: --as-of {} is in the future: expected a time at or before now", *o_.as_of));
+    }
+    db::Params params{p_.rule.keep};
+    if (o_.as_of) params.push_back(*o_.as_of);
+    const auto r = conn_.exec(
+        fmt::format("SELECT CAST({0} - CAST($1 AS interval) AS {1})::text, "
+                    "({0} - CAST($1 AS interval))::text",
+                    now, p_.time->type),
+        params);
+    cutoff_ = *r.rows[0][0];
+    cutoff_tz_ = *r.rows[0][1];
+    out_.cutoff = cutoff_;
+  }
+
+  const std::string& cutoff_tz() const { return cutoff_tz_; }
+
+  void dry_run() {
+    std::string where = fmt::format("{} < {}{}", q(p_.time->name), cast("$1", *p_.time), p_.filter);
+    db::Params params{cutoff_};
+    if (p_.rule.action == "anonymize") add_cursor_condition(load_cursor(), where, params);
+    const auto r = conn_.exec(fmt::format("SELECT count(*), min({0})::text, max({0})::text FROM {1} WHERE {2}",
+                                          q(p_.time->name), p_.table.qualified, where),
+                              params);
+    out_.rows = std::stoll(*r.rows[0][0]);
+    out_.oldest = r.rows[0][1];
+    out_.newest = r.rows[0][2];
+    if (p_.drop_partitions)
+      for (const auto& part : p_.table.partitions)
+        if (partition_expired(conn_, part)) out_.partitions.push_back(part.display);
+  }
+
+  void drop_partitions() {
+    if (!p_.drop_partitions) return;
+    for (const auto& part : p_.table.partitions) {
+      if (stopping()) return;
+      retrying([&] {
+        db::Transaction tx(conn_);
+        set_timeouts(tx);
+        if (!partition_expired(tx, part)) return;
+        const auto n = tx.exec(fmt::format("SELECT count(*) FROM {}", part.qualified)).integer();
+        // Detached is not enough: a detached partition still holds the personal data.
+        (void)tx.exec(fmt::format("ALTER TABLE {} DETACH PARTITION {}", p_.table.qualified,
+                                  part.qualified));
+        (void)tx.exec(fmt::format("DROP TABLE {}", part.qualified));
+        tx.commit();
+        out_.rows += n;
+        ++out_.partitions_dropped;
+        out_.partitions.push_back(part.display);
+      });
+    }
+  }
+
+  void batches() {
+    std::int64_t size = o_.batch.value_or(kFirstBatch);
+    std::vector<db::Value> last;  // keyset position (empty: from the start)
+    if (p_.rule.action == "anonymize") last = load_cursor();
+    std::optional<std::int64_t> total;
+    if (o_.progress && isatty(STDERR_FILENO)) {
+      std::string where = fmt::format("{} < {}{}", q(p_.time->name), cast("$1", *p_.time), p_.filter);
+      db::Params params{cutoff_};
+      if (p_.rule.action == "anonymize") add_cursor_condition(last, where, params);
+      total = conn_.exec(fmt::format("SELECT count(*) FROM {} WHERE {}", p_.table.qualified, where),
+                         params).integer();
+    }
+    Progress progress(o_.progress, p_.rule.name, total);
+    auto flushed = Clock::now();
+    while (!stopping()) {
+      const auto t0 = Clock::now();
+      std::int64_t selected = 0;
+      retrying([&] {
+        selected = p_.rule.action == "anonymize" ? anonymize_batch(size, last)
+                                                  : delete_batch(size, last);
+      }, &size);
+      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+      if (selected == 0) break;
+      ++out_.batches;
+      out_.longest_batch_ms = std::max(out_.longest_batch_ms, ms);
+      progress.update(out_.rows);
+      if (!o_.batch) {
+        // Aim at target_batch per transaction; never more than double or less than half at once.
+        const double target = static_cast<double>(o_.target_batch.count());
+        const double factor = std::clamp(target / std::max(ms, 1.0), 0.5, 2.0);
+        size = std::clamp(static_cast<std::int64_t>(static_cast<double>(size) * factor), kMinBatch,
+                          kMaxBatch);
+      }
+      if (Clock::now() - flushed > std::chrono::seconds(5)) {
+        flushed = Clock::now();
+        if (on_flush) on_flush();
+      }
+    }
+    progress.done();
+    if (stopping()) out_.status = "stopped";
+  }
+
+  std::function<void()> on_flush;
+
+ private:
+  std::string q(const std::string& name) const { return conn_.quote_name(name); }
+  bool stopping() const { return o_.stop != nullptr && o_.stop->load(); }
+
+  template <typename Tx>
+  void set_timeouts(Tx& tx) {
+    (void)tx.exec(fmt::format("SET LOCAL lock_timeout = {}", o_.lock_timeout.count()));
+    (void)tx.exec(fmt::format("SET LOCAL statement_timeout = {}", o_.statement_timeout.count()));
+  }
+
+  // Transient failures (lock or statement timeout, deadlock, serialization) retry the whole
+  // transaction, with a smaller batch after a timeout.
+  template <typename F>
+  void retrying(F&& body, std::int64_t* size = nullptr) {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        body();
+        return;
+      } catch (const db::SqlError& e) {
+        if (!e.transient() || attempt >= 6) throw;
+        if (size && !o_.batch) *size = std::max(kMinBatch, *size / 2);
+        std::this_thread::sleep_for(std::chrono::milliseconds(50 << attempt));
+      }
+    }
+  }
+
+  template <typename Exec>
+  bool partition_expired(Exec& exec, const PartitionInfo& part) {
+    if (!part.leaf) return false;
+    const auto upper = range_upper_bound(part.bound);
+    if (!upper) return false;
+    return exec.exec(fmt::format("SELECT {} <= {}", cast("$1", *p_.time), cast("$2", *p_.time)),
+                     {*upper, cutoff_})
+               .scalar() == "t";
+  }
+
+  std::string column_list(const std::vector<const ColumnInfo*>& cols, std::string_view prefix,
+                          std::string_view suffix = "") const {
+    std::string s;
+    for (const auto* c : cols) {
+      if (!s.empty()) s += ", ";
+      s += fmt::format("{}{}{}", prefix, q(c->name), suffix);
+    }
+    return s;
+  }
+
+  // Appends "position after `last` in keyset order" to `where`, binding `last`.
+  void add_cursor_condition(const std::vector<db::Value>& last, std::string& where,
+                            db::Params& params) const {
+    if (last.empty()) return;
+    std::string lhs, rhs;
+    for (std::size_t i = 0; i < p_.order.size(); ++i) {
+      params.push_back(last[i]);
+      const std::string param = cast(fmt::format("${}", params.size()), *p_.order[i]);
+      if (i == 0 && p_.order[0] == p_.time)  // lets an index on the time column bound the scan
+        where += fmt::format(" AND {} >= {}", q(p_.time->name), param);
+      lhs += (i ? ", " : "") + q(p_.order[i]->name);
+      rhs += (i ? ", " : "") + param;
+    }
+    where += fmt::format(" AND ({}) > ({})", lhs, rhs);
+  }
+
+  std::vector<db::Value> load_cursor() {
+    const auto r = conn_.exec(
+        "SELECT c.last_time, u.k FROM anonkit.retention_cursors c, "
+        "unnest(c.last_key) WITH ORDINALITY AS u(k, ord) "
+        "WHERE c.rule = $1 AND c.table_name = $2 AND c.time_column = $3 ORDER BY u.ord",
+        {p_.rule.name, p_.table.display, p_.time->name});
+    if (r.empty()) return {};
+    if (r.size() != p_.key.size())
+      throw InvalidArgument(fmt::format(
+          "anonkit: the saved cursor has {} key columns but {} has {}: the primary key changed. "
+          "Delete the rule's row in anonkit.retention_cursors only if no row was anonymized "
+          "since, or rows would be anonymized twice",
+          r.size(), p_.table.display, p_.key.size()));
+    std::vector<db::Value> last{r.rows[0][0]};
+    for (const auto& row : r.rows) last.push_back(row[1]);
+    return last;
+  }
+
+  std::int64_t delete_batch(std::int64_t size, std::vector<db::Value>& last) {
+    db::Transaction tx(conn_);
+    set_timeouts(tx);
+    db::Params params{cutoff_, std::to_string(size)};
+    std::string where =
+        fmt::format("{} < {}{}", q(p_.time->name), cast("$1", *p_.time), p_.filter);
+    if (p_.key.empty()) {
+      // No primary key: rows are found again from the start each time (doctor warns about it).
+      const auto r = tx.exec(
+          fmt::format("WITH b AS (SELECT tableoid, ctid FROM {0} WHERE {1} LIMIT CAST($2 AS bigint) "
+                      "FOR UPDATE SKIP LOCKED) DELETE FROM {0} t USING b "
+                      "WHERE t.tableoid = b.tableoid AND t.ctid = b.ctid",
+                      p_.table.qualified, where),
+          params);
+      tx.commit();
+      out_.rows += static_cast<std::int64_t>(r.affected);
+      return static_cast<std::int64_t>(r.affected);
+    }
+    add_cursor_condition(last, where, params);
+    const std::string order = column_list(p_.order, "");
+    std::string join;
+    for (const auto* k : p_.key)
+      join += fmt::format("{}t.{} = b.{}", join.empty() ? "" : " AND ", q(k->name), q(k->name));
+    std::string select = "(SELECT count(*) FROM d)";
+    for (const auto* c : p_.order) select += fmt::format(", b.{}::text", q(c->name));
+    const auto r = tx.exec(
+        fmt::format("WITH b AS (SELECT {1} FROM {0} WHERE {2} ORDER BY {1} "
+                    "LIMIT CAST($2 AS bigint) FOR UPDATE SKIP LOCKED), "
+                    "d AS (DELETE FROM {0} t USING b WHERE {3} RETURNING 1) "
+                    "SELECT {4} FROM b ORDER BY {5} LIMIT 1",
+                    p_.table.qualified, order, where, join, select,
+                    column_list(p_.order, "b.", " DESC")),
+        params);
+    tx.commit();
+    if (r.empty()) return 0;
+    out_.rows += std::stoll(*r.rows[0][0]);
+    last.assign(r.rows[0].begin() + 1, r.rows[0].end());
+    return 1;
+  }
+
+  std::int64_t anonymize_batch(std::int64_t size, std::vector<db::Value>& last) {
+    db::Transaction tx(conn_);
+    set_timeouts(tx);
+    db::Params params{cutoff_, std::to_string(size)};
+    std::string where =
+        fmt::format("{} < {}{}", q(p_.time->name), cast("$1", *p_.time), p_.filter);
+    add_cursor_condition(last, where, params);
+    std::string select = column_list(p_.order, "", "::text");
+    for (const auto& m : p_.masks)
+      select += m.column->with_time_zone
+                    ? fmt::format(", ({} AT TIME ZONE 'UTC')::text", q(m.column->name))
+                    : fmt::format(", {}::text", q(m.column->name));
+    // FOR UPDATE, not SKIP LOCKED: the cursor moves past every row it passes, so none may be
+    // skipped. A row held too long by an application makes the batch time out and retry.
+    const auto rows = tx.exec(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} "
+                                          "LIMIT CAST($2 AS bigint) FOR UPDATE",
+                                          select, p_.table.qualified, where,
+                                          column_list(p_.order, "")),
+                              params);
+    if (rows.empty()) return 0;
+    const std::size_t nkey = p_.key.size(), first_mask = p_.order.size();
+    std::vector<std::vector<db::Value>> arrays(nkey + p_.masks.size());
+    for (const auto& row : rows.rows) {
+      for (std::size_t k = 0; k < nkey; ++k) arrays[k].push_back(row[1 + k]);
+      for (std::size_t m = 0; m < p_.masks.size(); ++m) {
+        const auto& v = row[first_mask + m];
+        arrays[nkey + m].push_back(p_.masks[m].mask.apply(
+            v ? std::optional<std::string_view>(*v) : std::nullopt, p_.masks[m].column->kind,
+            ctx_));
+      }
+    }
+    db::Params update_params;
+    std::string unnest, names, set, match;
+    for (std::size_t i = 0; i < arrays.size(); ++i) {
+      update_params.push_back(db::text_array(arrays[i]));
+      unnest += fmt::format("{}CAST(${} AS text[])", i ? ", " : "", i + 1);
+      names += fmt::format("{}v{}", i ? ", " : "", i);
+    }
+    for (std::size_t k = 0; k < nkey; ++k)
+      match += fmt::format("{}t.{} = {}", k ? " AND " : "", q(p_.key[k]->name),
+                           cast(fmt::format("v.v{}", k), *p_.key[k]));
+    for (std::size_t m = 0; m < p_.masks.size(); ++m) {
+      const ColumnInfo& c = *p_.masks[m].column;
+      const std::string v = fmt::format("v.v{}", nkey + m);
+      set += fmt::format("{}{} = {}", m ? ", " : "", q(c.name),
+                         c.with_time_zone
+                             ? fmt::format("(CAST({} AS timestamp) AT TIME ZONE 'UTC')", v)
+                             : cast(v, c));
+    }
+    (void)tx.exec(fmt::format("UPDATE {} t SET {} FROM unnest({}) AS v({}) WHERE {}",
+                              p_.table.qualified, set, unnest, names, match),
+                  update_params);
+    const auto& end = rows.rows.back();
+    std::vector<db::Value> key(end.begin() + 1, end.begin() + 1 + static_cast<long>(nkey));
+    (void)tx.exec(
+        "INSERT INTO anonkit.retention_cursors (rule, table_name, time_column, last_time, "
+        "last_key, updated_at) VALUES ($1, $2, $3, $4, CAST($5 AS text[]), now()) "
+        "ON CONFLICT (rule) DO UPDATE SET table_name = excluded.table_name, "
+        "time_column = excluded.time_column, last_time = excluded.last_time, "
+        "last_key = excluded.last_key, updated_at = excluded.updated_at",
+        {p_.rule.name, p_.table.display, p_.time->name, end[0], db::text_array(key)});
+    tx.commit();
+    out_.rows += static_cast<std::int64_t>(rows.size());
+    last.assign(end.begin(), end.begin() + static_cast<long>(p_.order.size()));
+    return static_cast<std::int64_t>(rows.size());
+  }
+
+  db::Connection& conn_;
+  Plan& p_;
+  const RetentionOptions& o_;
+  RuleOutcome& out_;
+  policy::MaskContext ctx_;
+  std::string cutoff_, cutoff_tz_;
+};
+
+std::vector<Rule> load_rules(db::Connection& conn, const RetentionOptions& options) {
+  db::Params params;
+  std::string where = "enabled";
+  if (options.rule) {
+    where = "name = $1";
+    params.push_back(*options.rule);
+  }
+  std::vector<Rule> rules;
+  for (const auto& r : conn.exec(fmt::format("SELECT id::text, name, table_name, time_column, "
+                                             "keep::text, action, mask::text, filter, enabled "
+                                             "FROM anonkit.retention_rules WHERE {} ORDER BY name",
+                                             where),
+                                 params)
+                           .rows)
+    rules.push_back({*r[0], *r[1], *r[2], *r[3], *r[4], *r[5], r[6], r[7]});
+  if (options.rule && rules.empty())
+    throw InvalidArgument(fmt::format("anonkit: there is no retention rule named '{}'", *options.rule));
+  return rules;
+}
+
+void record(db::Connection& conn, const std::string& run_id, const RuleOutcome& o,
+            const std::string& status) {
+  (void)conn.exec(
+      "UPDATE anonkit.runs SET status = $2, rows = CAST($3 AS bigint), "
+      "batches = CAST($4 AS integer), partitions_dropped = CAST($5 AS integer), "
+      "longest_batch_ms = CAST($6 AS double precision), error = $7, "
+      "finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE clock_timestamp() END WHERE id = "
+      "CAST($1 AS bigint)",
+      {run_id, status, std::to_string(o.rows), std::to_string(o.batches),
+       std::to_string(o.partitions_dropped), fmt::format("{}", o.longest_batch_ms),
+       o.error.empty() ? db::Value{} : db::Value{o.error}});
+}
+
+// One rule, start to end, on `conn`. Fills `out`; throws only when the connection is lost.
+void run_rule(db::Connection& conn, const Rule& rule, const RetentionOptions& options,
+              RuleOutcome& out) {
+  const auto t0 = Clock::now();
+  out.rule = rule.name;
+  out.action = rule.action;
+  out.table = rule.table_name;
+  const auto run_id =
+      conn.exec("INSERT INTO anonkit.runs (rule, action, dry_run, worker) VALUES ($1, $2, "
+                "CAST($3 AS boolean), $4) RETURNING id::text",
+                {rule.name, rule.action, options.dry_run ? "true" : "false", worker_id()})
+          .scalar();
+  const auto lock = conn.exec("SELECT pg_try_advisory_lock($1, CAST($2 AS integer))",
+                              {std::to_string(kLockSpace), rule.id});
+  if (lock.scalar() != "t") {
+    const auto holder = conn.exec(
+        "SELECT string_agg(pid::text, ', ') FROM pg_locks WHERE locktype = 'advisory' "
+        "AND classid = CAST($1 AS bigint)::oid AND objid = CAST($2 AS bigint)::oid "
+        "AND objsubid = 2 AND granted",
+        {std::to_string(static_cast<std::uint32_t>(kLockSpace)), rule.id});
+    out.status = "skipped";
+    out.error = fmt::format("another worker (backend pid {}) is running this rule",
+                            holder.rows[0][0].value_or("?"));
+    record(conn, run_id, out, "skipped");
+    return;
+  }
+  struct Unlock {
+    db::Connection& c;
+    std::string id;
+    ~Unlock() {
+      try {
+        (void)c.exec("SELECT pg_advisory_unlock($1, CAST($2 AS integer))",
+                     {std::to_string(kLockSpace), id});
+      } catch (...) {  // the session is gone, and its lock with it
+      }
+    }
+  } unlock{conn, rule.id};
+  // Holding the lock, earlier runs of this rule still marked running were cut short.
+  (void)conn.exec(
+      "UPDATE anonkit.runs SET status = 'failed', error = 'interrupted: the worker stopped "
+      "before the run finished', finished_at = clock_timestamp() WHERE rule = $1 AND "
+      "status = 'running' AND id <> CAST($2 AS bigint)",
+      {rule.name, run_id});
+  out.status = "done";
+  try {
+    Plan plan = validate(conn, rule, options);
+    out.table = plan.table.display;
+    RuleRun run(conn, plan, options, out);
+    run.compute_cutoff();
+    (void)conn.exec("UPDATE anonkit.runs SET cutoff = CAST($2 AS timestamptz) WHERE id = "
+                    "CAST($1 AS bigint)",
+                    {run_id, run.cutoff_tz()});
+    if (options.dry_run) {
+      run.dry_run();
+    } else {
+      run.on_flush = [&] { record(conn, run_id, out, "running"); };
+      run.drop_partitions();
+      run.batches();
+    }
+  } catch (const db::ConnectionError&) {
+    throw;
+  } catch (const std::exception& e) {
+    out.status = "failed";
+    out.error = rule_error(rule, e.what());
+  }
+  out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  record(conn, run_id, out, out.status);
+}
+
+}  // namespace
+
+std::vector<RuleOutcome> run_retention(const std::string& dsn, const RetentionOptions& options) {
+  auto conn = std::make_unique<db::Connection>(dsn);
+  const std::vector<Rule> rules = load_rules(*conn, options);
+  std::vector<RuleOutcome> outcomes;
+  for (const Rule& rule : rules) {
+    if (options.stop && options.stop->load()) break;
+    RuleOutcome out;
+    try {
+      if (!conn) conn = std::make_unique<db::Connection>(dsn);
+      run_rule(*conn, rule, options, out);
+    } catch (const db::ConnectionError& e) {
+      conn.reset();  // a fresh session for the next rule; this one's lock died with it
+      out.status = "failed";
+      out.error = rule_error(rule, e.what());
+    }
+    if (options.progress && !isatty(STDERR_FILENO) && !options.dry_run)
+      std::fprintf(stderr, "retention: %s: %s, %lld rows, %lld batches, %lld partitions, %.1f s%s%s\n",
+                   out.rule.c_str(), out.status.c_str(), static_cast<long long>(out.rows),
+                   static_cast<long long>(out.batches),
+                   static_cast<long long>(out.partitions_dropped), out.seconds,
+                   out.error.empty() ? "" : ": ", out.error.c_str());
+    outcomes.push_back(std::move(out));
+  }
+  return outcomes;
+}
+
+}  // namespace anonkit::pg

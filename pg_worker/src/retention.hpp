@@ -1,0 +1,51 @@
+// The retention engine: every enabled rule of anonkit.retention_rules applied once, each rule
+// validated before any row is touched, under a per-rule advisory lock, in short keyset batches.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "anonkit/pseudo/keyring.hpp"
+#include "db/connection.hpp"
+
+namespace anonkit::pg {
+
+struct RetentionOptions {
+  bool dry_run = false;
+  std::optional<std::int64_t> batch;       // fixed rows per batch; default adapts to target_batch
+  std::optional<std::string> rule;         // only this rule
+  std::optional<std::string> as_of;        // compute cutoffs as of this (past) time, not now()
+  std::chrono::milliseconds target_batch{250};
+  std::chrono::milliseconds lock_timeout{2000};
+  std::chrono::milliseconds statement_timeout{30000};
+  std::shared_ptr<const pseudo::Keyring> keyring;  // for pseudonym/fpe masks
+  const std::atomic<bool>* stop = nullptr;         // set by a signal: finish the batch, then stop
+  bool progress = true;                            // progress on stderr
+};
+
+struct RuleOutcome {
+  std::string rule;
+  std::string action;
+  std::string status;  // done | failed | skipped | stopped
+  std::string table;
+  std::string cutoff;  // in the time column's type
+  std::int64_t rows = 0;  // deleted or anonymized (dry run: would be)
+  std::int64_t batches = 0;
+  std::int64_t partitions_dropped = 0;
+  std::vector<std::string> partitions;  // dropped (dry run: would be dropped)
+  double longest_batch_ms = 0;
+  double seconds = 0;
+  std::optional<std::string> oldest, newest;  // dry run
+  std::string error;
+};
+
+// Applies the enabled rules (or `options.rule`). A failing rule is reported in its outcome and
+// does not stop the others. Throws only when the rules cannot be read at all.
+[[nodiscard]] std::vector<RuleOutcome> run_retention(const std::string& dsn,
+                                                     const RetentionOptions& options);
+
+}  // namespace anonkit::pg

@@ -1,0 +1,402 @@
+// Retention against a real PostgreSQL: the right rows and only those, batches that let
+// applications keep writing, crash safety, several workers, partitions, anonymize exactly once,
+// broken and hostile rules.
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "anonkit/policy/column_mask.hpp"
+#include "install.hpp"
+#include "pg_fixture.hpp"
+
+namespace anonkit::pg::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Cutoffs in these tests are exact: --as-of fixes "now".
+constexpr const char* kAsOf = "2026-01-01 00:00:00+00";
+
+class Retention : public PgTest {
+ protected:
+  void rule(const std::string& name, const std::string& table, const std::string& column,
+            const std::string& keep, const std::string& action = "delete",
+            std::optional<std::string> mask = std::nullopt,
+            std::optional<std::string> filter = std::nullopt) {
+    (void)sql("INSERT INTO anonkit.retention_rules (name, table_name, time_column, keep, action, "
+              "mask, filter) VALUES ($1, $2, $3, CAST($4 AS interval), $5, CAST($6 AS jsonb), $7)",
+              {name, table, column, keep, action, mask, filter});
+  }
+  // `n` rows per second-offset around the cutoff 2025-12-02 (kAsOf - 30 days).
+  void events(int old_rows, int young_rows) {
+    (void)sql("CREATE TABLE events (id bigserial PRIMARY KEY, at timestamptz NOT NULL, kind text, "
+              "email text, age integer)");
+    (void)sql("CREATE INDEX ON events (at)");
+    (void)sql("INSERT INTO events (at, kind, email, age) SELECT timestamptz '2025-12-02 00:00:00+00' "
+              "- (i || ' seconds')::interval, CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END, "
+              "'user' || i || '@example.com', i % 97 FROM generate_series(1, $1::int) i",
+              {std::to_string(old_rows)});
+    (void)sql("INSERT INTO events (at, kind, email, age) SELECT timestamptz '2025-12-02 00:00:00+00' "
+              "+ (i || ' seconds')::interval, 'a', 'young' || i || '@example.com', 30 "
+              "FROM generate_series(0, $1::int - 1) i",
+              {std::to_string(young_rows)});
+  }
+};
+
+TEST_F(Retention, DeletesExactlyThePastRowsAndRespectsTheCutoffAndFilter) {
+  events(0, 0);
+  // Exactly at the cutoff and one microsecond either side.
+  (void)sql("INSERT INTO events (at, kind) VALUES ('2025-12-02 00:00:00+00', 'a'), "
+            "('2025-12-01 23:59:59.999999+00', 'a'), ('2025-12-02 00:00:00.000001+00', 'a'), "
+            "('2025-12-01 23:59:59.999999+00', 'b'), ('2020-01-01', 'b'), ('2020-01-01', 'a')");
+  rule("events-a", "events", "at", "30 days", "delete", std::nullopt, "kind = 'a'");
+  (void)sql("CREATE TABLE visits (day date NOT NULL, note text)");
+  (void)sql("INSERT INTO visits SELECT date '2025-12-01' + i, 'n' FROM generate_series(-3, 3) i");
+  rule("visits", "public.visits", "day", "1 month");  // cutoff 2025-12-01 as a date
+
+  const auto r = worker({"retention", "run", "--as-of", kAsOf});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  // Left: the 'a' row at the cutoff and after it, and both old 'b' rows (outside the filter).
+  EXPECT_EQ(scalar("SELECT string_agg(kind || '@' || to_char(at AT TIME ZONE 'UTC', "
+                   "'YYYY-MM-DD HH24:MI:SS.US'), ', ' ORDER BY at, kind) FROM events"),
+            "b@2020-01-01 00:00:00.000000, b@2025-12-01 23:59:59.999999, "
+            "a@2025-12-02 00:00:00.000000, a@2025-12-02 00:00:00.000001");
+  EXPECT_EQ(scalar("SELECT min(day)::text FROM visits"), "2025-12-01");
+  EXPECT_EQ(count("SELECT count(*) FROM visits"), 4);
+  EXPECT_EQ(scalar("SELECT string_agg(rule || ':' || status || ':' || rows, ' ' ORDER BY rule) "
+                   "FROM anonkit.runs"),
+            "events-a:done:2 visits:done:3");
+  EXPECT_EQ(scalar("SELECT cutoff::text FROM anonkit.runs WHERE rule = 'events-a'"),
+            "2025-12-02 00:00:00+00");
+}
+
+TEST_F(Retention, DryRunCountsAndChangesNothing) {
+  events(1000, 500);
+  rule("events", "events", "at", "30 days");
+  rule("anon", "events", "at", "10 days", "anonymize", R"({"email": "email"})");
+  const std::string before = checksum("events", "id");
+  const auto r = worker({"--json", "retention", "run", "--dry-run", "--as-of", kAsOf});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["rules"][1]["rule"], "events");
+  EXPECT_EQ(doc["rules"][1]["rows"], 1000);
+  EXPECT_EQ(doc["rules"][1]["oldest"], "2025-12-01 23:43:20+00");
+  EXPECT_EQ(doc["rules"][0]["rows"], 1500);  // anon: cutoff 2025-12-22, every row
+  EXPECT_EQ(checksum("events", "id"), before);
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.retention_cursors"), 0);
+}
+
+TEST_F(Retention, ApplicationsKeepWritingDuringARun) {
+  events(200000, 1000);
+  rule("events", "events", "at", "30 days");
+  std::atomic<bool> done{false};
+  std::atomic<int> inserted{0}, failed{0};
+  double worst_ms = 0;
+  std::thread app([&] {
+    db::Connection c(dsn);
+    while (!done.load()) {
+      const auto t0 = std::chrono::steady_clock::now();
+      try {
+        (void)c.exec("INSERT INTO events (at, kind) VALUES (now(), 'live')");
+        (void)c.exec("UPDATE events SET age = age + 1 WHERE id = (SELECT max(id) FROM events)");
+        ++inserted;
+      } catch (const std::exception&) {
+        ++failed;
+      }
+      worst_ms = std::max(worst_ms, std::chrono::duration<double, std::milli>(
+                                        std::chrono::steady_clock::now() - t0)
+                                        .count());
+    }
+  });
+  const auto r = worker({"retention", "run", "--as-of", kAsOf, "--batch", "2000"});
+  done = true;
+  app.join();
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_GT(inserted.load(), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM events WHERE kind = 'live'"), inserted.load());
+  EXPECT_EQ(count("SELECT count(*) FROM events WHERE at < '2025-12-02'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM events WHERE kind = 'a' AND at >= '2025-12-02'"), 1000);
+  EXPECT_EQ(count("SELECT batches FROM anonkit.runs"), 100);
+  std::printf("[ info ] %d application writes during the run, slowest %.1f ms\n", inserted.load(),
+              worst_ms);
+}
+
+TEST_F(Retention, KilledMidRunThenRerunFinishesExactly) {
+  events(300000, 1000);
+  rule("events", "events", "at", "30 days");
+  const std::string young = checksum("(SELECT * FROM events WHERE at >= '2025-12-02')", "id");
+  auto child = spawn({"retention", "run", "--as-of", kAsOf, "--batch", "500"});
+  // Wait until some batches have committed, then kill without warning.
+  for (int i = 0; i < 600 && count("SELECT count(*) FROM events") > 301000 - 20000; ++i)
+    std::this_thread::sleep_for(10ms);
+  child.kill(SIGKILL);
+  EXPECT_EQ(child.wait(), 128 + SIGKILL);
+  const auto left = count("SELECT count(*) FROM events WHERE at < '2025-12-02'");
+  EXPECT_LT(left, 300000);
+  EXPECT_GT(left, 0) << "the run finished before it could be killed";
+  EXPECT_EQ(left % 500, 0) << "batches are whole transactions";
+  EXPECT_EQ(checksum("(SELECT * FROM events WHERE at >= '2025-12-02')", "id"), young);
+  EXPECT_EQ(scalar("SELECT status FROM anonkit.runs"), "running");
+
+  const auto r = worker({"retention", "run", "--as-of", kAsOf});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(count("SELECT count(*) FROM events WHERE at < '2025-12-02'"), 0);
+  EXPECT_EQ(checksum("(SELECT * FROM events WHERE at >= '2025-12-02')", "id"), young);
+  EXPECT_EQ(scalar("SELECT string_agg(status, ',' ORDER BY id) FROM anonkit.runs"), "failed,done");
+  EXPECT_EQ(count("SELECT rows FROM anonkit.runs WHERE status = 'done'"), left);
+}
+
+// Every past row's e-mail must be the keyed pseudonym of its original: a row processed twice
+// would hold a pseudonym of a pseudonym, a row skipped its original.
+class Anonymize : public Retention {
+ protected:
+  void prepare(int old_rows) {
+    events(old_rows, 300);
+    (void)sql("ALTER TABLE events ADD COLUMN original text");
+    (void)sql("UPDATE events SET original = email");
+    rule("anon", "events", "at", "30 days", "anonymize",
+         R"({"email": "pseudonym:email", "age": "bucket:10"})");
+    key = key_file();
+  }
+  void expect_exactly_once() {
+    const policy::MaskContext ctx(pseudo::Keyring::from_file(key));
+    const auto mask = policy::ColumnMask::parse("pseudonym:email");
+    std::int64_t wrong = 0;
+    for (const auto& r : sql("SELECT original, email FROM events WHERE at < '2025-12-02'").rows)
+      wrong += mask.apply(*r[0], policy::ColumnKind::kText, ctx) != r[1];
+    EXPECT_EQ(wrong, 0);
+    EXPECT_EQ(count("SELECT count(*) FROM events WHERE at < '2025-12-02' AND age % 10 <> 0"), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM events WHERE at >= '2025-12-02' AND (email <> original "
+                    "OR age <> 30)"),
+              0);
+  }
+  std::string key;
+};
+
+TEST_F(Anonymize, KilledMidRunEveryRowIsAnonymizedExactlyOnce) {
+  prepare(60000);
+  auto child = spawn({"retention", "run", "--as-of", kAsOf, "--batch", "200"},
+                     {"ANONKIT_KEY_FILE=" + key});
+  for (int i = 0; i < 1000 && count("SELECT count(*) FROM events WHERE email <> original") < 5000; ++i)
+    std::this_thread::sleep_for(10ms);
+  child.kill(SIGKILL);
+  (void)child.wait();
+  const auto done = count("SELECT count(*) FROM events WHERE email <> original");
+  EXPECT_GT(done, 0);
+  EXPECT_LT(done, 60000) << "the run finished before it could be killed";
+  const auto r = worker({"--key-file", key, "retention", "run", "--as-of", kAsOf});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  expect_exactly_once();
+  // Idempotent: a third run finds nothing to do and changes nothing.
+  const std::string after = checksum("events", "id");
+  const auto again = worker({"--key-file", key, "retention", "run", "--as-of", kAsOf});
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_EQ(checksum("events", "id"), after);
+  EXPECT_EQ(count("SELECT rows FROM anonkit.runs ORDER BY id DESC LIMIT 1"), 0);
+}
+
+TEST_F(Anonymize, TwoWorkersAtOnceDoTheWorkOnce) {
+  prepare(40000);
+  (void)sql("CREATE TABLE audit_log (id bigserial PRIMARY KEY, at timestamptz NOT NULL)");
+  (void)sql("INSERT INTO audit_log (at) SELECT timestamptz '2025-01-01' + (i || ' minutes')::interval "
+            "FROM generate_series(1, 600000) i");
+  rule("audit", "audit_log", "at", "30 days");
+  const std::vector<std::string> env{"ANONKIT_KEY_FILE=" + key};
+  auto a = spawn({"retention", "run", "--as-of", kAsOf, "--batch", "300"}, env);
+  auto b = spawn({"retention", "run", "--as-of", kAsOf, "--batch", "300"}, env);
+  EXPECT_EQ(a.wait(), 0);
+  EXPECT_EQ(b.wait(), 0);
+  expect_exactly_once();
+  EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE at < '2025-12-02'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM audit_log"), 600000 - 482399);
+  // Whatever the interleaving, the rows each rule's runs report add up to the work there was.
+  EXPECT_EQ(count("SELECT sum(rows) FROM anonkit.runs WHERE rule = 'anon'"), 40000);
+  EXPECT_EQ(count("SELECT sum(rows) FROM anonkit.runs WHERE rule = 'audit'"), 482399);
+}
+
+TEST_F(Retention, ARuleHeldByAnotherWorkerIsSkippedAndSaysSo) {
+  events(100, 0);
+  rule("events", "events", "at", "30 days");
+  db::Connection other(dsn);
+  (void)other.exec("SELECT pg_advisory_lock(1634431604, (SELECT id::int FROM "
+                   "anonkit.retention_rules WHERE name = 'events'))");
+  const auto r = worker({"retention", "run", "--as-of", kAsOf});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(fmt::format("backend pid {}", other.backend_pid())), std::string::npos)
+      << r.out;
+  EXPECT_EQ(count("SELECT count(*) FROM events"), 100);
+  EXPECT_EQ(scalar("SELECT status FROM anonkit.runs"), "skipped");
+}
+
+TEST_F(Retention, DropsPartitionsWhollyPastTheCutoffAndBatchesTheBoundary) {
+  (void)sql("CREATE TABLE readings (id bigint NOT NULL, at timestamptz NOT NULL, v integer, "
+            "PRIMARY KEY (id, at)) PARTITION BY RANGE (at)");
+  for (int m = 9; m <= 12; ++m)
+    (void)sql(fmt::format("CREATE TABLE readings_2025_{0:02d} PARTITION OF readings FOR VALUES "
+                          "FROM ('2025-{0:02d}-01 00:00:00+00') TO ('{1}-{2:02d}-01 00:00:00+00')",
+                          m, m == 12 ? 2026 : 2025, m == 12 ? 1 : m + 1));
+  (void)sql("CREATE TABLE readings_default PARTITION OF readings DEFAULT");
+  (void)sql("INSERT INTO readings SELECT i, timestamptz '2025-09-01 00:00:00+00' + "
+            "(i || ' minutes')::interval, i FROM generate_series(0, 122 * 1440 - 1) i");
+  (void)sql("INSERT INTO readings VALUES (-1, '2024-01-01', 0), (-2, '2027-01-01', 0)");
+  rule("readings", "readings", "at", "45 days");  // cutoff 2025-11-17 00:00 UTC
+  const auto expect_left = count("SELECT count(*) FROM readings WHERE at >= '2025-11-17 00:00:00+00'");
+  const auto dry = worker({"retention", "run", "--dry-run", "--as-of", kAsOf});
+  EXPECT_NE(dry.out.find("partition public.readings_2025_09 would be dropped"), std::string::npos)
+      << dry.out;
+  const auto r = worker({"--json", "retention", "run", "--as-of", kAsOf});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["rules"][0]["partitions_dropped"], 2);
+  EXPECT_EQ(doc["rules"][0]["partitions"],
+            nlohmann::json::array({"public.readings_2025_09", "public.readings_2025_10"}));
+  // Dropped, not merely detached: the tables are gone.
+  EXPECT_EQ(count("SELECT count(*) FROM pg_class WHERE relname IN ('readings_2025_09', "
+                  "'readings_2025_10')"),
+            0);
+  EXPECT_EQ(count("SELECT count(*) FROM readings WHERE at < '2025-11-17 00:00:00+00'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM readings"), expect_left);
+  EXPECT_EQ(count("SELECT count(*) FROM readings_default"), 1);  // the 2027 row stays
+}
+
+TEST_F(Retention, BrokenRulesFailAloneWithClearMessages) {
+  events(1000, 10);
+  (void)sql("CREATE TABLE notes (id serial PRIMARY KEY, at text, body text NOT NULL)");
+  rule("good", "events", "at", "30 days", "delete", std::nullopt, "kind = 'b'");
+  rule("no-table", "nosuch", "at", "30 days");
+  rule("no-column", "events", "created", "30 days");
+  rule("text-time", "notes", "at", "30 days");
+  rule("bad-mask", "events", "at", "30 days", "anonymize", R"({"email": "emial"})");
+  rule("mask-column", "events", "at", "30 days", "anonymize", R"({"mail": "email"})");
+  rule("mask-type", "events", "at", "30 days", "anonymize", R"({"age": "email"})");
+  rule("needs-key", "events", "at", "30 days", "anonymize", R"({"email": "pseudonym"})");
+  rule("bad-filter", "events", "at", "30 days", "delete", std::nullopt, "kind = ");
+  rule("not-boolean", "events", "at", "30 days", "delete", std::nullopt, "age + 1");
+  const auto r = worker({"--json", "retention", "run", "--as-of", kAsOf});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  std::map<std::string, std::string> errors;
+  for (const auto& o : doc["rules"]) errors[o["rule"]] = o.value("error", "");
+  EXPECT_EQ(errors["good"], "");
+  EXPECT_EQ(errors["no-table"], "anonkit: rule 'no-table': table 'nosuch' does not exist");
+  EXPECT_EQ(errors["no-column"],
+            "anonkit: rule 'no-column': time column 'created' does not exist in table public.events");
+  EXPECT_NE(errors["text-time"].find("expected timestamptz, timestamp or date"), std::string::npos);
+  EXPECT_NE(errors["bad-mask"].find("unknown mask strategy 'emial'"), std::string::npos);
+  EXPECT_NE(errors["mask-column"].find("mask column 'mail' does not exist"), std::string::npos);
+  EXPECT_NE(errors["mask-type"].find("cannot be written into column age of type integer"),
+            std::string::npos);
+  EXPECT_NE(errors["needs-key"].find("needs a key"), std::string::npos);
+  EXPECT_NE(errors["bad-filter"].find("filter is not a valid condition"), std::string::npos);
+  EXPECT_NE(errors["not-boolean"].find("must be type boolean"), std::string::npos);
+  for (const auto& [rule_name, error] : errors) {
+    if (rule_name != "good") {
+      EXPECT_EQ(error.rfind("anonkit: rule '" + rule_name + "': ", 0), 0u) << error;
+    }
+  }
+  // The good rule ran; nothing else was touched.
+  EXPECT_EQ(count("SELECT count(*) FROM events"), 510);
+  EXPECT_EQ(count("SELECT count(*) FROM events WHERE email NOT LIKE '%@example.com'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.runs WHERE status = 'failed'"), 9);
+}
+
+TEST_F(Retention, HostileRuleTextIsNeverExecuted) {
+  events(100, 0);
+  (void)sql("CREATE TABLE victims (id int)");
+  (void)sql("INSERT INTO victims VALUES (1)");
+  (void)sql("CREATE TABLE \"Odd \"\"Name\"\"\" (id serial PRIMARY KEY, \"At; x\" timestamptz NOT NULL)");
+  (void)sql("INSERT INTO \"Odd \"\"Name\"\"\" (\"At; x\") VALUES ('2020-01-01'), (now())");
+  rule("x'); DROP TABLE victims; --", "events", "at", "30 days");  // a name is only ever bound
+  rule("t1", "events; DROP TABLE victims", "at", "30 days");
+  rule("t2", "events", "at\" < now(); DROP TABLE victims; --", "30 days");
+  rule("t3", "events", "at", "30 days", "delete", std::nullopt, "true) OR (true");
+  rule("t4", "events", "at", "30 days", "delete", std::nullopt, "true; DROP TABLE victims");
+  rule("t5", "events", "at", "30 days", "delete", std::nullopt, "true -- ");
+  rule("t6", "events", "at", "30 days", "delete", std::nullopt, "id = $1");
+  rule("t7", "events", "at", "30 days", "anonymize",
+       R"({"email = 'x'; DROP TABLE victims; --": "redact"})");
+  rule("odd", "\"Odd \"\"Name\"\"\"", "At; x", "30 days");
+  const auto r = worker({"--json", "retention", "run", "--as-of", kAsOf});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_EQ(count("SELECT count(*) FROM victims"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.runs WHERE status = 'failed'"), 7);
+  EXPECT_EQ(count("SELECT count(*) FROM events"), 0);  // the first rule, under its odd name
+  EXPECT_EQ(count("SELECT count(*) FROM \"Odd \"\"Name\"\"\""), 1);
+}
+
+TEST_F(Retention, DaemonRunsOnItsIntervalAndStopsOnSigterm) {
+  events(50, 0);
+  rule("events", "events", "at", "30 days");
+  auto child = spawn({"daemon", "--interval", "300ms"});
+  for (int i = 0; i < 500 && count("SELECT count(*) FROM anonkit.runs WHERE status = 'done'") < 2; ++i)
+    std::this_thread::sleep_for(20ms);
+  EXPECT_GE(count("SELECT count(*) FROM anonkit.runs WHERE status = 'done'"), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM events"), 0);
+  child.kill(SIGTERM);
+  EXPECT_EQ(child.wait(), 0);
+}
+
+TEST_F(Retention, StatusAndDoctorSayWhatTheySee) {
+  events(100, 10);
+  (void)sql("CREATE TABLE customers (id int PRIMARY KEY)");
+  (void)sql("CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customers, "
+            "placed timestamptz NOT NULL)");
+  rule("events", "events", "at", "30 days");
+  rule("orders", "orders", "placed", "7 years");
+  const auto status = worker({"--json", "status"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  const auto doc = nlohmann::json::parse(status.out);
+  EXPECT_EQ(doc["rules"][0]["rule"], "events");
+  EXPECT_EQ(doc["rules"][0]["backlog"], 110);  // by the real clock every row is past 30 days
+  EXPECT_TRUE(doc["rules"][0]["last_status"].is_null());
+  const auto doctor = worker({"doctor"});
+  EXPECT_EQ(doctor.exit_code, 3);
+  EXPECT_NE(doctor.out.find("no index leads with time column placed"), std::string::npos) << doctor.out;
+  EXPECT_NE(doctor.out.find("foreign key orders_customer_id_fkey (customer_id) has no index"),
+            std::string::npos)
+      << doctor.out;
+  EXPECT_EQ(doctor.out.find("rule events"), std::string::npos) << doctor.out;
+}
+
+class Install : public PgTest {
+ protected:
+  bool install() const override { return false; }
+};
+
+TEST_F(Install, IsIdempotentAndUpgradesFromAnOlderVersion) {
+  const auto before = worker({"status"});
+  EXPECT_EQ(before.exit_code, 2);
+  EXPECT_NE(before.err.find("schema anonkit is not installed"), std::string::npos) << before.err;
+  auto r = worker({"install", "--target-version", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(scalar("SELECT to_regclass('anonkit.retention_cursors') IS NULL"), "t");
+  const auto old = worker({"retention", "run"});
+  EXPECT_EQ(old.exit_code, 2);
+  EXPECT_NE(old.err.find("is at version 1"), std::string::npos) << old.err;
+  r = worker({"install"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, fmt::format("schema anonkit: version 1 -> {}\n", latest_schema_version()));
+  r = worker({"install"});
+  EXPECT_EQ(r.out, fmt::format("schema anonkit is at version {}: nothing to do\n",
+                               latest_schema_version()));
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.schema_version"), latest_schema_version());
+  EXPECT_EQ(worker({"retention", "run"}).exit_code, 0);
+}
+
+TEST_F(Install, BadConnectionAndUsageHaveTheirExitCodes) {
+  const auto down = worker({"ping"}, {"PGHOST=127.0.0.1", "PGPORT=1"});
+  EXPECT_EQ(down.exit_code, 2);
+  EXPECT_EQ(down.err.rfind("anonkit: could not connect to PostgreSQL", 0), 0u) << down.err;
+  EXPECT_EQ(worker({"retention", "walk"}).exit_code, 1);
+  EXPECT_EQ(worker({"daemon", "--interval", "soon"}).exit_code, 1);
+  const auto key = worker({"--key-file", "/nonexistent/key", "install"});
+  EXPECT_EQ(key.exit_code, 1);
+  EXPECT_EQ(key.err.rfind("anonkit: ", 0), 0u) << key.err;
+}
+
+}  // namespace
+}  // namespace anonkit::pg::testing

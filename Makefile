@@ -4,7 +4,7 @@ BUILD        ?= build
 ASAN_BUILD   ?= build-asan
 FUZZ_BUILD   ?= build-fuzz
 JOBS         ?= 2
-FUZZ_SECONDS ?= 40
+FUZZ_SECONDS ?= 30
 CMAKE_COMMON  = -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=$(shell command -v ccache)
 
 .PHONY: all bootstrap build demo test unit asan fuzz bench peer-bench key format clean
@@ -39,7 +39,7 @@ fuzz: bootstrap
 	cmake -S . -B $(FUZZ_BUILD) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DANONKIT_FUZZ=ON \
 	  -DANONKIT_BENCH=OFF -DANONKIT_WORKER=OFF -DANONKIT_TESTS=ON
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target scanner_fuzz mask_fuzz parsers_fuzz
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target scanner_fuzz mask_fuzz parsers_fuzz policy_fuzz
 	scripts/run_fuzzers $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 bench: build

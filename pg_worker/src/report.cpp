@@ -8,6 +8,7 @@
 #include "anonkit/policy/column_mask.hpp"
 #include "anonkit/policy/sql_condition.hpp"
 #include "catalog.hpp"
+#include "retention.hpp"
 
 namespace anonkit::pg {
 namespace {
@@ -25,23 +26,16 @@ std::string status_report(db::Connection& conn, bool json) {
       "ORDER BY r.name");
   nlohmann::json doc = {{"rules", nlohmann::json::array()}};
   std::string text = fmt::format("{:<24} {:<10} {:<9} {:<8} {:>12} {:<26} {}\n", "rule", "action",
-                                 "last run", "status", "backlog", "started", "error");
+                                 "enabled", "last run", "backlog", "started", "error");
   for (const auto& r : rules.rows) {
     // Backlog: rows past their cutoff right now. A rule that cannot be resolved shows why.
     nlohmann::json backlog;
     std::string backlog_text = "?";
     try {
-      const TableInfo t = describe_table(conn, *r[1]);
-      const ColumnInfo* c = t.column(*r[2]);
-      if (c != nullptr) {
-        const auto n = conn.exec(
-            fmt::format("SELECT count(*) FROM {} WHERE {} < CAST(now() - CAST($1 AS interval) AS {})",
-                        t.qualified, conn.quote_name(c->name), c->type),
-            {*r[3]});
-        backlog = n.integer();
-        backlog_text = n.scalar();
-      }
-    } catch (const std::exception&) {
+      const auto n = retention_backlog(conn, *r[0]);
+      backlog = n;
+      backlog_text = std::to_string(n);
+    } catch (const std::exception&) {  // doctor and the run itself say why
     }
     doc["rules"].push_back({{"rule", *r[0]},
                             {"table", *r[1]},

@@ -115,7 +115,7 @@ Plan validate(db::Connection& conn, const Rule& rule, const RetentionOptions& op
                                           column));
       auto m = policy::ColumnMask::parse(spec.get<std::string>());
       m.check_column(column, c->type, c->kind, c->not_null);
-      if (m.needs_key() && !options.keyring)
+      if (m.needs_key() && !options.keyring && options.require_keys)
         throw KeyError(fmt::format(
             "anonkit: mask '{}' of column '{}' needs a key: pass --key-file or set "
             "ANONKIT_KEY_FILE",
@@ -573,6 +573,20 @@ void run_rule(db::Connection& conn, const Rule& rule, const RetentionOptions& op
 }
 
 }  // namespace
+
+std::int64_t retention_backlog(db::Connection& conn, const std::string& name) {
+  RetentionOptions options;
+  options.rule = name;
+  options.dry_run = true;
+  options.require_keys = false;  // counts only: keyed masks need no key
+  const auto rules = load_rules(conn, options);
+  Plan plan = validate(conn, rules.at(0), options);
+  RuleOutcome out;
+  RuleRun run(conn, plan, options, out);
+  run.compute_cutoff();
+  run.dry_run();
+  return out.rows;
+}
 
 std::vector<RuleOutcome> run_retention(const std::string& dsn, const RetentionOptions& options) {
   auto conn = std::make_unique<db::Connection>(dsn);

@@ -25,6 +25,7 @@ struct RetentionOptions {
   std::shared_ptr<const pseudo::Keyring> keyring;  // for pseudonym/fpe masks
   const std::atomic<bool>* stop = nullptr;         // set by a signal: finish the batch, then stop
   bool progress = true;                            // progress on stderr
+  bool require_keys = true;                        // false: counting only (status)
 };
 
 struct RuleOutcome {
@@ -47,5 +48,9 @@ struct RuleOutcome {
 // does not stop the others. Throws only when the rules cannot be read at all.
 [[nodiscard]] std::vector<RuleOutcome> run_retention(const std::string& dsn,
                                                      const RetentionOptions& options);
+
+// Rows of rule `name` past its cutoff right now that a run would still process (for anonymize:
+// after its cursor). Throws InvalidArgument when the rule does not validate.
+[[nodiscard]] std::int64_t retention_backlog(db::Connection& conn, const std::string& name);
 
 }  // namespace anonkit::pg

@@ -136,6 +136,7 @@ TEST(SqlCondition, RefusesWhatCouldEscapeItsParentheses) {
   }
   EXPECT_THROW(check_sql_condition(std::string(kMaxConditionBytes + 1, 'x')), InvalidArgument);
   EXPECT_THROW(check_sql_condition(std::string("a = 1\0", 6)), InvalidArgument);
+  EXPECT_THROW(check_sql_condition(std::string("a = $t$ x\0 $t$", 15)), InvalidArgument);  // fuzz find
 }
 
 TEST(Duration, ParsesUnitsAndRefusesNonsense) {

@@ -26,12 +26,13 @@ void check_sql_condition(std::string_view s) {
   };
   if (s.size() > kMaxConditionBytes)
     fail(fmt::format("is {} bytes long (the limit is {})", s.size(), kMaxConditionBytes));
+  // Anywhere, quoted or not: libpq sends C strings, so a NUL would cut the statement short.
+  if (s.find('\0') != std::string_view::npos) fail("holds a NUL byte");
   bool any = false;
   int depth = 0;
   std::size_t i = 0;
   while (i < s.size()) {
     const char c = s[i];
-    if (c == '\0') fail("holds a NUL byte");
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
       ++i;
       continue;

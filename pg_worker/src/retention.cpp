@@ -21,6 +21,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr int kLockSpace = 0x616b7274;  // "akrt": advisory locks of retention rules
 constexpr std::int64_t kMinBatch = 100, kMaxBatch = 100000, kFirstBatch = 1000;
+// Below this share of a leaf's rows past the cutoff, deleting by the time index beats scanning
+// every block (measured: ~375k rows/s by index vs ~1M rows/s scanned by block range).
+constexpr double kIndexShare = 0.3;
 
 struct Rule {
   std::string id, name, table_name, time_column, keep, action;
@@ -125,12 +128,6 @@ Plan validate(db::Connection& conn, const Rule& rule, const RetentionOptions& op
     p.order.push_back(p.time);
     p.order.insert(p.order.end(), p.key.begin(), p.key.end());
   } else {
-    // (time, key) when the time column is indexed: each batch is a short index range and the run
-    // ends at the cutoff. Otherwise the key's own order: linear, however the planner feels.
-    if (!p.key.empty()) {
-      if (p.table.has_index_on({p.time->name})) p.order.push_back(p.time);
-      p.order.insert(p.order.end(), p.key.begin(), p.key.end());
-    }
     p.drop_partitions = p.table.partitioned && p.table.partition_strategy == "r" &&
                         p.table.partition_columns == std::vector<std::string>{p.time->name} &&
                         !rule.filter;
@@ -232,41 +229,18 @@ class RuleRun {
   }
 
   void batches() {
-    std::int64_t size = o_.batch.value_or(kFirstBatch);
-    std::vector<db::Value> last;  // keyset position (empty: from the start)
-    if (p_.rule.action == "anonymize") last = load_cursor();
     std::optional<std::int64_t> total;
-    if (o_.progress && isatty(STDERR_FILENO)) {
-      std::string where = fmt::format("{} < {}{}", q(p_.time->name), cast("$1", *p_.time), p_.filter);
-      db::Params params{cutoff_};
-      if (p_.rule.action == "anonymize") add_cursor_condition(last, where, params);
-      total = conn_.exec(fmt::format("SELECT count(*) FROM {} WHERE {}", p_.table.qualified, where),
-                         params).integer();
-    }
+    if (o_.progress && isatty(STDERR_FILENO)) total = pending();
     Progress progress(o_.progress, p_.rule.name, total);
-    auto flushed = Clock::now();
-    while (!stopping()) {
-      const auto t0 = Clock::now();
-      std::int64_t selected = 0;
-      retrying([&] {
-        selected = p_.rule.action == "anonymize" ? anonymize_batch(size, last)
-                                                  : delete_batch(size, last);
-      }, &size);
-      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-      if (selected == 0) break;
-      ++out_.batches;
-      out_.longest_batch_ms = std::max(out_.longest_batch_ms, ms);
-      progress.update(out_.rows);
-      if (!o_.batch) {
-        // Aim at target_batch per transaction; never more than double or less than half at once.
-        const double target = static_cast<double>(o_.target_batch.count());
-        const double factor = std::clamp(target / std::max(ms, 1.0), 0.5, 2.0);
-        size = std::clamp(static_cast<std::int64_t>(static_cast<double>(size) * factor), kMinBatch,
-                          kMaxBatch);
-      }
-      if (Clock::now() - flushed > std::chrono::seconds(5)) {
-        flushed = Clock::now();
-        if (on_flush) on_flush();
+    if (p_.rule.action == "anonymize") {
+      std::vector<db::Value> last = load_cursor();
+      std::int64_t size = o_.batch.value_or(kFirstBatch);
+      run_batches(progress, size, o_.batch.has_value(),
+                  [&](std::int64_t n) { return anonymize_batch(n, last); });
+    } else {
+      for (const Leaf& leaf : leaves()) {
+        if (stopping()) break;
+        delete_leaf(leaf, progress);
       }
     }
     progress.done();
@@ -288,14 +262,14 @@ class RuleRun {
   // Transient failures (lock or statement timeout, deadlock, serialization) retry the whole
   // transaction, with a smaller batch after a timeout.
   template <typename F>
-  void retrying(F&& body, std::int64_t* size = nullptr) {
+  void retrying(F&& body, std::int64_t* size = nullptr, std::int64_t min_size = kMinBatch) {
     for (int attempt = 0;; ++attempt) {
       try {
         body();
         return;
       } catch (const db::SqlError& e) {
         if (!e.transient() || attempt >= 6) throw;
-        if (size && !o_.batch) *size = std::max(kMinBatch, *size / 2);
+        if (size) *size = std::max(min_size, *size / 2);
         std::this_thread::sleep_for(std::chrono::milliseconds(50 << attempt));
       }
     }
@@ -355,49 +329,160 @@ class RuleRun {
     return last;
   }
 
-  std::int64_t delete_batch(std::int64_t size, std::vector<db::Value>& last) {
+  // A table, or each leaf partition of a partitioned one: physical row ids are per leaf.
+  struct Leaf {
+    std::string oid, qualified;
+    bool time_index = false;
+    double tuples = -1, pages = 0;
+  };
+
+  std::vector<Leaf> leaves() {
+    std::vector<Leaf> out;
+    for (const auto& r :
+         conn_.exec("SELECT c.oid::text, quote_ident(n.nspname) || '.' || quote_ident(c.relname), "
+                    "EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = c.oid "
+                    "AND a.attnum = i.indkey[0] WHERE i.indrelid = c.oid AND i.indisvalid AND "
+                    "a.attname = $2)::text, c.reltuples::text, c.relpages::text "
+                    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    // pg_partition_tree() is empty for a table outside any partition tree.
+                    "WHERE c.oid IN (SELECT relid FROM pg_partition_tree(CAST($1 AS oid)) "
+                    "WHERE isleaf UNION ALL SELECT CAST($1 AS oid)) AND c.relkind = 'r' "
+                    "ORDER BY c.relname",
+                    {p_.table.oid, p_.time->name})
+             .rows)
+      out.push_back({*r[0], *r[1], *r[2] == "true", std::stod(*r[3]), std::stod(*r[4])});
+    return out;
+  }
+
+  // Rows still to do, for the progress line's ETA.
+  std::int64_t pending() {
+    std::string where = fmt::format("{} < {}{}", q(p_.time->name), cast("$1", *p_.time), p_.filter);
+    db::Params params{cutoff_};
+    if (p_.rule.action == "anonymize") add_cursor_condition(load_cursor(), where, params);
+    return conn_.exec(fmt::format("SELECT count(*) FROM {} WHERE {}", p_.table.qualified, where),
+                      params)
+        .integer();
+  }
+
+  // Runs `batch(size)` until it returns 0, adapting `size` to the target duration unless fixed.
+  template <typename F>
+  void run_batches(Progress& progress, std::int64_t& size, bool fixed, F&& batch,
+                   std::int64_t min_size = kMinBatch, std::int64_t max_size = kMaxBatch) {
+    auto flushed = Clock::now();
+    while (!stopping()) {
+      const auto t0 = Clock::now();
+      std::int64_t done = 0;
+      retrying([&] { done = batch(size); }, fixed ? nullptr : &size, min_size);
+      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+      if (done == 0) break;
+      ++out_.batches;
+      out_.longest_batch_ms = std::max(out_.longest_batch_ms, ms);
+      progress.update(out_.rows);
+      if (!fixed) {
+        // Aim at target_batch per transaction; never more than double or less than half at once.
+        const double target = static_cast<double>(o_.target_batch.count());
+        const double factor = std::clamp(target / std::max(ms, 1.0), 0.5, 2.0);
+        size = std::clamp(static_cast<std::int64_t>(static_cast<double>(size) * factor), min_size,
+                          max_size);
+      }
+      if (Clock::now() - flushed > std::chrono::seconds(5)) {
+        flushed = Clock::now();
+        if (on_flush) on_flush();
+      }
+    }
+  }
+
+  // Two ways through a leaf. With an index leading with the time column and few rows past the
+  // cutoff: the oldest rows first, by the index. Otherwise: the table's pages in order, a range of
+  // blocks per transaction, as fast per row as one plain DELETE (a TID range scan).
+  void delete_leaf(const Leaf& leaf, Progress& progress) {
+    bool by_index = leaf.time_index;
+    if (by_index && leaf.tuples > 0) {
+      const auto plan = conn_.exec(
+          fmt::format("EXPLAIN (FORMAT JSON) SELECT 1 FROM {} WHERE {} < {}{}", leaf.qualified,
+                      q(p_.time->name), cast("$1", *p_.time), p_.filter),
+          {cutoff_});
+      const double estimate =
+          nlohmann::json::parse(plan.scalar())[0]["Plan"]["Plan Rows"].get<double>();
+      by_index = estimate / leaf.tuples < kIndexShare;
+    }
+    if (by_index) {
+      std::optional<std::string> last;  // time of the last batch's newest row
+      std::int64_t size = o_.batch.value_or(kFirstBatch);
+      run_batches(progress, size, o_.batch.has_value(),
+                  [&](std::int64_t n) { return delete_by_index(leaf, n, last); });
+      return;
+    }
+    const std::int64_t blocks =
+        conn_.exec("SELECT pg_relation_size(CAST($1 AS oid)) / current_setting('block_size')::bigint",
+                   {leaf.oid})
+            .integer();
+    const double rows_per_block =
+        leaf.pages > 0 && leaf.tuples > 0 ? leaf.tuples / leaf.pages : 50.0;
+    std::int64_t size =
+        o_.batch ? std::max<std::int64_t>(1, static_cast<std::int64_t>(
+                                                 static_cast<double>(*o_.batch) / rows_per_block))
+                 : 64;
+    std::int64_t next = 0;
+    run_batches(progress, size, o_.batch.has_value(),
+                [&](std::int64_t n) { return delete_by_blocks(leaf, n, next, blocks); },
+                /*min_size=*/1, /*max_size=*/1 << 20);
+  }
+
+  // Returns the number of rows deleted, or -1... never 0 while blocks remain (a batch of an empty
+  // block range still moves on).
+  std::int64_t delete_by_blocks(const Leaf& leaf, std::int64_t n, std::int64_t& next,
+                                std::int64_t blocks) {
+    if (next >= blocks) return 0;
     db::Transaction tx(conn_);
     set_timeouts(tx);
-    db::Params params{cutoff_, std::to_string(size)};
-    std::string where =
-        fmt::format("{} < {}{}", q(p_.time->name), cast("$1", *p_.time), p_.filter);
-    if (p_.key.empty()) {
-      // No primary key: rows are found again from the start each time (doctor warns about it).
-      const auto r = tx.exec(
-          fmt::format("WITH b AS (SELECT tableoid, ctid FROM {0} WHERE {1} LIMIT CAST($2 AS bigint) "
-                      "FOR UPDATE SKIP LOCKED) DELETE FROM {0} t USING b "
-                      "WHERE t.tableoid = b.tableoid AND t.ctid = b.ctid",
-                      p_.table.qualified, where),
-          params);
-      tx.commit();
-      out_.rows += static_cast<std::int64_t>(r.affected);
-      return static_cast<std::int64_t>(r.affected);
-    }
-    add_cursor_condition(last, where, params);
-    const std::string order = column_list(p_.order, "");
-    std::string join;
-    for (const auto* k : p_.key)
-      join += fmt::format("{}t.{} = b.{}", join.empty() ? "" : " AND ", q(k->name), q(k->name));
-    std::string select = "(SELECT count(*) FROM d)";
-    for (const auto* c : p_.order) select += fmt::format(", b.{}::text", q(c->name));
+    const std::int64_t end = std::min(blocks, next + n);
+    // Rows another transaction holds are skipped, not waited for: the next run takes them.
     const auto r = tx.exec(
-        fmt::format("WITH b AS (SELECT {1} FROM {0} WHERE {2} ORDER BY {1} "
+        fmt::format("DELETE FROM {0} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {0} WHERE "
+                    "ctid >= CAST($2 AS tid) AND ctid < CAST($3 AS tid) AND {1} < {2}{3} "
+                    "FOR UPDATE SKIP LOCKED))",
+                    leaf.qualified, q(p_.time->name), cast("$1", *p_.time), p_.filter),
+        {cutoff_, fmt::format("({},0)", next),
+         end >= blocks ? std::string("(4294967295,0)") : fmt::format("({},0)", end)});
+    tx.commit();
+    out_.rows += static_cast<std::int64_t>(r.affected);
+    next = end;
+    return 1;  // one more block range done, rows or not
+  }
+
+  std::int64_t delete_by_index(const Leaf& leaf, std::int64_t n, std::optional<std::string>& last) {
+    db::Transaction tx(conn_);
+    set_timeouts(tx);
+    db::Params params{cutoff_, std::to_string(n)};
+    std::string where = fmt::format("{} < {}{}", q(p_.time->name), cast("$1", *p_.time), p_.filter);
+    if (last) {
+      // Not strictly after: rows sharing the last time may remain (skipped while locked).
+      params.push_back(*last);
+      where += fmt::format(" AND {} >= {}", q(p_.time->name), cast("$3", *p_.time));
+    }
+    const auto r = tx.exec(
+        fmt::format("WITH b AS (SELECT ctid, {1} AS t FROM {0} WHERE {2} ORDER BY {1} "
                     "LIMIT CAST($2 AS bigint) FOR UPDATE SKIP LOCKED), "
-                    "d AS (DELETE FROM {0} t USING b WHERE {3} RETURNING 1) "
-                    "SELECT {4} FROM b ORDER BY {5} LIMIT 1",
-                    p_.table.qualified, order, where, join, select,
-                    column_list(p_.order, "b.", " DESC")),
+                    "d AS (DELETE FROM {0} WHERE ctid = ANY(ARRAY(SELECT ctid FROM b)) RETURNING 1) "
+                    "SELECT (SELECT count(*) FROM d), max(t)::text FROM b",
+                    leaf.qualified, q(p_.time->name), where),
         params);
     tx.commit();
-    if (r.empty()) return 0;
-    out_.rows += std::stoll(*r.rows[0][0]);
-    last.assign(r.rows[0].begin() + 1, r.rows[0].end());
-    return 1;
+    const auto deleted = std::stoll(*r.rows[0][0]);
+    if (!r.rows[0][1]) return 0;  // nothing left past the cutoff
+    out_.rows += deleted;
+    last = *r.rows[0][1];
+    return std::max<std::int64_t>(deleted, 1);
   }
 
   std::int64_t anonymize_batch(std::int64_t size, std::vector<db::Value>& last) {
     db::Transaction tx(conn_);
     set_timeouts(tx);
+    // The batch's rows are few and found by key: a hash or merge join would read the whole table
+    // (the planner cannot see how few rows unnest() yields).
+    (void)tx.exec("SET LOCAL enable_hashjoin = off");
+    (void)tx.exec("SET LOCAL enable_mergejoin = off");
     db::Params params{cutoff_, std::to_string(size)};
     std::string where =
         fmt::format("{} < {}{}", q(p_.time->name), cast("$1", *p_.time), p_.filter);

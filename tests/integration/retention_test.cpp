@@ -120,9 +120,30 @@ TEST_F(Retention, ApplicationsKeepWritingDuringARun) {
   EXPECT_EQ(count("SELECT count(*) FROM events WHERE kind = 'live'"), inserted.load());
   EXPECT_EQ(count("SELECT count(*) FROM events WHERE at < '2025-12-02'"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM events WHERE kind = 'a' AND at >= '2025-12-02'"), 1000);
-  EXPECT_EQ(count("SELECT batches FROM anonkit.runs"), 100);
+  EXPECT_GT(count("SELECT batches FROM anonkit.runs"), 1);
   std::printf("[ info ] %d application writes during the run, slowest %.1f ms\n", inserted.load(),
               worst_ms);
+}
+
+// By the time index when few rows are past the cutoff, by block ranges when many are or there is
+// no such index: both must leave exactly the same rows.
+TEST_F(Retention, IndexAndBlockRangePathsAgree) {
+  events(20000, 100000);
+  (void)sql("CREATE TABLE events_copy (LIKE events INCLUDING DEFAULTS)");
+  (void)sql("INSERT INTO events_copy SELECT * FROM events");
+  (void)sql("ALTER TABLE events_copy ADD PRIMARY KEY (id)");
+  (void)sql("UPDATE events SET kind = 'c' WHERE id % 7 = 0");
+  (void)sql("UPDATE events_copy SET kind = 'c' WHERE id % 7 = 0");
+  (void)sql("ANALYZE events");
+  (void)sql("ANALYZE events_copy");
+  rule("by-index", "events", "at", "30 days", "delete", std::nullopt, "kind <> 'c'");
+  rule("by-blocks", "events_copy", "at", "30 days", "delete", std::nullopt, "kind <> 'c'");
+  const auto r = worker({"retention", "run", "--as-of", kAsOf, "--target-batch", "20ms"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(count("SELECT count(*) FROM events WHERE at < '2025-12-02' AND kind <> 'c'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM events"), 120000 - (20000 - 20000 / 7));
+  EXPECT_EQ(checksum("events", "id"), checksum("events_copy", "id"));
+  EXPECT_EQ(count("SELECT count(DISTINCT rows) FROM anonkit.runs"), 1);
 }
 
 TEST_F(Retention, KilledMidRunThenRerunFinishesExactly) {
@@ -138,7 +159,6 @@ TEST_F(Retention, KilledMidRunThenRerunFinishesExactly) {
   const auto left = count("SELECT count(*) FROM events WHERE at < '2025-12-02'");
   EXPECT_LT(left, 300000);
   EXPECT_GT(left, 0) << "the run finished before it could be killed";
-  EXPECT_EQ(left % 500, 0) << "batches are whole transactions";
   EXPECT_EQ(checksum("(SELECT * FROM events WHERE at >= '2025-12-02')", "id"), young);
   EXPECT_EQ(scalar("SELECT status FROM anonkit.runs"), "running");
 

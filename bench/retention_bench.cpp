@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <string_view>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -72,8 +74,11 @@ int main(int argc, char** argv) {
     auto owner = std::make_unique<Connection>(dsn);
     Connection& c = *owner;
     (void)anonkit::pg::install_schema(c);
-    std::printf("setting up: %ld rows in each of two identical tables ...\n", rows);
-    for (const char* t : {"events_worker", "events_plain"}) {
+    // Two tables per method, timed in the order plain, worker, worker, plain, so a slow moment
+    // of the machine or a checkpoint falls on both alike; each method keeps its best.
+    const char* kTables[] = {"plain_1", "worker_1", "worker_2", "plain_2"};
+    std::printf("setting up: %ld rows in each of four identical tables ...\n", rows);
+    for (const char* t : kTables) {
       (void)c.exec(fmt::format("CREATE TABLE {} (id bigserial PRIMARY KEY, at timestamptz NOT NULL, "
                                "payload text)",
                                t));
@@ -86,48 +91,68 @@ int main(int argc, char** argv) {
       (void)c.exec(fmt::format("CREATE INDEX ON {} (at)", t));
       (void)c.exec(fmt::format("VACUUM ANALYZE {}", t));
     }
-    (void)c.exec("CHECKPOINT");
     const auto expired =
-        c.exec("SELECT count(*) FROM events_plain WHERE at < now() - interval '400 days'").integer();
+        c.exec("SELECT count(*) FROM plain_1 WHERE at < now() - interval '400 days'").integer();
 
-    // Baseline: one plain DELETE, one transaction.
-    Writer plain_writer(dsn, "events_plain");
-    auto t0 = Clock::now();
-    const auto deleted =
-        c.exec("DELETE FROM events_plain WHERE at < now() - interval '400 days'").affected;
-    const double plain_s = since(t0);
-    const auto plain_lat = plain_writer.finish();
-    (void)c.exec("CHECKPOINT");
-
-    (void)c.exec("INSERT INTO anonkit.retention_rules (name, table_name, time_column, keep) "
-                 "VALUES ('bench', 'events_worker', 'at', '400 days')");
-    Writer worker_writer(dsn, "events_worker");
-    anonkit::pg::RetentionOptions options;
-    options.progress = false;
-    t0 = Clock::now();
-    const auto outcomes = anonkit::pg::run_retention(dsn, options);
-    const double worker_s = since(t0);
-    const auto worker_lat = worker_writer.finish();
-    const auto& o = outcomes.at(0);
-    if (o.status != "done") {
-      std::fprintf(stderr, "worker: %s %s\n", o.status.c_str(), o.error.c_str());
-      return 1;
+    struct Result {
+      double seconds = 1e100, longest_ms = 0;
+      std::int64_t rows = 0, batches = 0;
+      std::vector<double> latencies;
+    } plain, worker;
+    for (const char* t : kTables) {
+      (void)c.exec("CHECKPOINT");
+      Writer writer(dsn, t);
+      const bool is_plain = std::string_view(t).rfind("plain", 0) == 0;
+      Result r;
+      const auto t0 = Clock::now();
+      if (is_plain) {
+        // Baseline: one plain DELETE, one transaction.
+        // On a fresh session, as a person or a cron job would run it (and as the worker does).
+        Connection session(dsn);
+        r.rows = static_cast<std::int64_t>(
+            session.exec(fmt::format("DELETE FROM {} WHERE at < now() - interval '400 days'", t))
+                .affected);
+        r.seconds = since(t0);
+        r.longest_ms = r.seconds * 1000;
+      } else {
+        (void)c.exec("DELETE FROM anonkit.retention_rules");
+        (void)c.exec("INSERT INTO anonkit.retention_rules (name, table_name, time_column, keep) "
+                     "VALUES ($1, $1, 'at', '400 days')",
+                     {std::string(t)});
+        anonkit::pg::RetentionOptions options;
+        options.progress = false;
+        const auto outcomes = anonkit::pg::run_retention(dsn, options);
+        r.seconds = since(t0);
+        const auto& o = outcomes.at(0);
+        if (o.status != "done") {
+          std::fprintf(stderr, "worker: %s %s\n", o.status.c_str(), o.error.c_str());
+          return 1;
+        }
+        r.rows = o.rows;
+        r.batches = o.batches;
+        r.longest_ms = o.longest_batch_ms;
+      }
+      r.latencies = writer.finish();
+      std::printf("  %-10s %lld rows in %.2f s\n", t, static_cast<long long>(r.rows), r.seconds);
+      Result& best = is_plain ? plain : worker;
+      if (r.seconds < best.seconds) best = r;
     }
 
-    std::printf("\nretention: %ld rows, %lld expired (plain DELETE removed %llu, worker %lld)\n",
-                rows, static_cast<long long>(expired), static_cast<unsigned long long>(deleted),
-                static_cast<long long>(o.rows));
+    std::printf("\nretention: %ld rows, %lld expired (plain DELETE removed %lld, worker %lld); best "
+                "of 2 each\n",
+                rows, static_cast<long long>(expired), static_cast<long long>(plain.rows),
+                static_cast<long long>(worker.rows));
     std::printf("%-28s %12s %10s %14s %10s %10s %10s\n", "", "rows/s", "seconds",
                 "longest txn ms", "ins p50", "ins p99", "ins max");
-    std::printf("%-28s %12.0f %10.2f %14.0f %10.2f %10.2f %10.2f\n", "plain DELETE (baseline)",
-                static_cast<double>(deleted) / plain_s, plain_s, plain_s * 1000,
-                pct(plain_lat, 0.5), pct(plain_lat, 0.99), pct(plain_lat, 1.0));
-    std::printf("%-28s %12.0f %10.2f %14.0f %10.2f %10.2f %10.2f\n", "anonkit-worker retention",
-                static_cast<double>(o.rows) / worker_s, worker_s, o.longest_batch_ms,
-                pct(worker_lat, 0.5), pct(worker_lat, 0.99), pct(worker_lat, 1.0));
+    for (const auto& [name, r] : {std::pair{"plain DELETE (baseline)", &plain},
+                                  std::pair{"anonkit-worker retention", &worker}})
+      std::printf("%-28s %12.0f %10.2f %14.0f %10.2f %10.2f %10.2f\n", name,
+                  static_cast<double>(r->rows) / r->seconds, r->seconds, r->longest_ms,
+                  pct(r->latencies, 0.5), pct(r->latencies, 0.99), pct(r->latencies, 1.0));
     std::printf("worker / plain rows/s: %.2f (target >= 0.70); %lld batches; longest transaction "
                 "%.0f ms (target <= 1000)\n",
-                plain_s / worker_s, static_cast<long long>(o.batches), o.longest_batch_ms);
+                plain.seconds / worker.seconds, static_cast<long long>(worker.batches),
+                worker.longest_ms);
     owner.reset();
     Connection admin("dbname=postgres");
     (void)admin.exec("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");

@@ -78,9 +78,9 @@ std::string doctor_report(db::Connection& conn, bool json, int& problems) {
       warn(subject, fmt::format("no index leads with time column {} of {}: every batch scans the "
                                 "table; CREATE INDEX ON {} ({})",
                                 c->name, t.display, t.qualified, conn.quote_name(c->name)));
-    if (t.primary_key.empty())
-      warn(subject, fmt::format("{} has no primary key: deletes cannot use keyset batches and "
-                                "anonymize cannot run",
+    if (t.primary_key.empty() && *r[3] == "anonymize")
+      warn(subject, fmt::format("{} has no primary key: anonymize needs one to update rows in "
+                                "batches",
                                 t.display));
     if (t.partitioned && *r[3] == "delete" &&
         (t.partition_strategy != "r" || t.partition_columns != std::vector<std::string>{c->name}))

@@ -31,7 +31,7 @@ unit: build
 
 asan: bootstrap
 	cmake -S . -B $(ASAN_BUILD) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DANONKIT_SANITIZE=ON \
-	  -DANONKIT_BENCH=OFF -DANONKIT_WORKER=OFF
+	  -DANONKIT_BENCH=OFF -DANONKIT_WORKER=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 

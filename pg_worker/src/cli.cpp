@@ -19,6 +19,11 @@
 #include "install.hpp"
 #include "report.hpp"
 #include "retention.hpp"
+#include "subjects.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace anonkit::pg {
 namespace {
@@ -132,6 +137,14 @@ int run_cli(int argc, char** argv) noexcept {
     daemon->add_option("--batch", batch, "fixed rows per transaction (default: adaptive)")
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
 
+    std::string subject_name, subject_key, out_file;
+    auto* plan = app.add_subcommand("plan", "show how a subject's data is found and erased");
+    plan->add_option("--subject", subject_name, "subject kind (anonkit.subjects.name)")->required();
+    auto* access = app.add_subcommand("access", "export every row of one data subject as JSON");
+    access->add_option("--subject", subject_name, "subject kind (anonkit.subjects.name)")->required();
+    access->add_option("--key", subject_key, "the subject's key value")->required();
+    access->add_option("--out", out_file, "write the export here (mode 0600) instead of stdout");
+
     auto* status = app.add_subcommand("status", "last run of each rule and its backlog");
     auto* doctor = app.add_subcommand("doctor", "warn about missing indexes, keys and partitions");
 
@@ -165,6 +178,55 @@ int run_cli(int argc, char** argv) noexcept {
         std::printf("schema anonkit is at version %d: nothing to do\n", r.to_version);
       else
         std::printf("schema anonkit: version %d -> %d\n", r.from_version, r.to_version);
+      return kExitOk;
+    }
+    if (plan->parsed() || access->parsed()) {
+      db::Connection conn(dsn);
+      require_schema(conn);
+      if (plan->parsed()) {
+        const SubjectModel model = load_subject_model(conn);
+        const auto p = plan_for(model, subject_name);
+        if (json) {
+          nlohmann::json doc = {{"subject", subject_name}, {"root", p.root}, {"tables", p.tables},
+                                {"deletion_order", p.deletion_order}};
+          for (const auto* list : {&p.follow, &p.detach, &p.null_first, &p.deferred}) {
+            nlohmann::json refs = nlohmann::json::array();
+            for (std::size_t i : *list) {
+              const auto& r = model.graph.references[i];
+              refs.push_back({{"name", r.name}, {"child", r.child}, {"child_columns", r.child_columns},
+                              {"parent", r.parent}, {"parent_columns", r.parent_columns}});
+            }
+            const char* key = list == &p.follow ? "follow" : list == &p.detach ? "detach"
+                              : list == &p.null_first ? "null_first" : "deferred";
+            doc[key] = std::move(refs);
+          }
+          print(doc.dump(2) + "\n");
+        } else {
+          print(subject::describe(model.graph, p));
+        }
+        return kExitOk;
+      }
+      const auto result = access_subject(conn, subject_name, subject_key);
+      nlohmann::json counts(result.counts);
+      (void)conn.exec(
+          "INSERT INTO anonkit.audit (kind, subject, subject_key_hash, counts, worker) VALUES "
+          "('access', $1, $2, CAST($3 AS jsonb), $4)",
+          {subject_name, hash_subject_key(subject_name, subject_key, ropts.keyring.get()),
+           counts.dump(), fmt::format("pid {}", getpid())});
+      if (out_file.empty()) {
+        print(result.document);
+      } else {
+        // Personal data: readable by the owner only, whatever the umask.
+        const int fd = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0 || fchmod(fd, 0600) != 0 ||
+            write(fd, result.document.data(), result.document.size()) !=
+                static_cast<ssize_t>(result.document.size()) ||
+            close(fd) != 0)
+          throw Error(fmt::format("anonkit: could not write the export to {}: expected a "
+                                  "writable path",
+                                  out_file));
+        if (verbose) std::fprintf(stderr, "access: export written to %s\n", out_file.c_str());
+      }
       return kExitOk;
     }
     if (status->parsed() || doctor->parsed()) {
@@ -217,6 +279,12 @@ int run_cli(int argc, char** argv) noexcept {
   } catch (const db::ConnectionError& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return kExitConnection;
+  } catch (const SubjectNotFound& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return kExitNotFound;
+  } catch (const InvalidArgument& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return kExitUsage;
   } catch (const NotInstalled& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return kExitConnection;

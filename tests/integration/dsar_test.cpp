@@ -1,0 +1,188 @@
+// The Retriever against a real PostgreSQL: a shop schema of 11 tables with a composite foreign key,
+// a cycle, a self-reference inside a subject's data, referrals between subjects, a link without a
+// foreign key, a legal-hold table, shared reference data and a partitioned table.
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "pg_fixture.hpp"
+
+namespace anonkit::pg::testing {
+namespace {
+
+constexpr const char* kShop = R"sql(
+CREATE TABLE customers (id int PRIMARY KEY, email text UNIQUE, name text NOT NULL,
+                        referred_by int REFERENCES customers, primary_address_id int);
+CREATE TABLE addresses (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES customers,
+                        line text NOT NULL);
+ALTER TABLE customers ADD FOREIGN KEY (primary_address_id) REFERENCES addresses;
+CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE orders (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES customers,
+                     placed_at timestamptz NOT NULL);
+CREATE TABLE order_lines (order_id int NOT NULL REFERENCES orders, line_no int NOT NULL,
+                          product_id int NOT NULL REFERENCES products, qty int NOT NULL,
+                          PRIMARY KEY (order_id, line_no));
+CREATE TABLE shipments (id int PRIMARY KEY, order_id int NOT NULL, line_no int NOT NULL,
+                        tracking text, FOREIGN KEY (order_id, line_no) REFERENCES order_lines);
+CREATE TABLE comments (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES customers,
+                       parent_id int REFERENCES comments, body text NOT NULL);
+CREATE TABLE support_tickets (id int PRIMARY KEY, email text NOT NULL, body text NOT NULL);
+CREATE TABLE invoices (id int PRIMARY KEY, order_id int REFERENCES orders, customer_name text,
+                       amount numeric NOT NULL);
+CREATE TABLE events (id int NOT NULL, customer_id int NOT NULL REFERENCES customers,
+                     at timestamptz NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE TABLE loyalty_cards (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES customers,
+                            card_no text NOT NULL);
+CREATE INDEX ON addresses (customer_id); CREATE INDEX ON orders (customer_id);
+CREATE INDEX ON comments (customer_id); CREATE INDEX ON comments (parent_id);
+CREATE INDEX ON support_tickets (email); CREATE INDEX ON invoices (order_id);
+CREATE INDEX ON events (customer_id); CREATE INDEX ON loyalty_cards (customer_id);
+CREATE INDEX ON shipments (order_id, line_no); CREATE INDEX ON customers (referred_by);
+CREATE INDEX ON order_lines (product_id);
+
+INSERT INTO products VALUES (1, 'Motor cover'), (2, 'Health plan');
+-- Customer c: 1, 2, 3; 2 was referred by 1, 3 by 2.
+INSERT INTO customers (id, email, name, referred_by)
+  SELECT c, 'c' || c || '@example.com', 'Customer ' || c, NULLIF(c - 1, 0) FROM generate_series(1, 3) c;
+INSERT INTO addresses SELECT c * 10 + a, c, 'Street ' || a FROM generate_series(1, 3) c, generate_series(1, 2) a;
+UPDATE customers SET primary_address_id = id * 10 + 1;
+INSERT INTO orders SELECT c * 100 + o, c, timestamptz '2025-06-01' + o * interval '1 day'
+  FROM generate_series(1, 3) c, generate_series(1, 2) o;
+INSERT INTO order_lines SELECT o.id, l, 1 + l % 2, l FROM orders o, generate_series(1, 3) l;
+INSERT INTO shipments SELECT ol.order_id * 10 + ol.line_no, ol.order_id, ol.line_no, 'TRK' || ol.order_id
+  FROM order_lines ol WHERE ol.line_no <= 2;
+-- A thread of each customer's own comments: a post and two replies.
+INSERT INTO comments SELECT c * 1000 + 1, c, NULL, 'post' FROM generate_series(1, 3) c;
+INSERT INTO comments SELECT c * 1000 + 2, c, c * 1000 + 1, 'reply' FROM generate_series(1, 3) c;
+INSERT INTO comments SELECT c * 1000 + 3, c, c * 1000 + 2, 'reply to reply' FROM generate_series(1, 3) c;
+INSERT INTO support_tickets SELECT c * 7, 'c' || c || '@example.com', 'help' FROM generate_series(1, 3) c;
+INSERT INTO support_tickets VALUES (99, 'stranger@example.com', 'not a customer');
+INSERT INTO invoices SELECT o.id, o.id, 'Customer ' || o.customer_id, 100 FROM orders o;
+INSERT INTO events SELECT c * 10 + e, c, CASE WHEN e = 1 THEN timestamptz '2025-05-05' ELSE timestamptz '2026-02-02' END, 'login'
+  FROM generate_series(1, 3) c, generate_series(1, 2) e;
+INSERT INTO loyalty_cards SELECT c, c, '6011000990139424' FROM generate_series(1, 3) c;
+
+INSERT INTO anonkit.subjects VALUES ('customer', 'public.customers', 'id');
+INSERT INTO anonkit.links (child_table, child_columns, parent_table, parent_columns)
+  VALUES ('support_tickets', '{email}', 'customers', '{email}');
+INSERT INTO anonkit.erasure_policy VALUES ('public.invoices', 'mask', '{"customer_name": "name"}',
+  'Kenya Income Tax Act: invoices kept 5 years');
+)sql";
+
+class Dsar : public PgTest {
+ protected:
+  void SetUp() override {
+    PgTest::SetUp();
+    (void)sql("SELECT 1");
+    db::Transaction tx(*conn);
+    tx.exec_script(kShop);
+    tx.commit();
+  }
+  // What the subject owns, by table, straight from the schema's meaning (ground truth).
+  std::map<std::string, std::int64_t> expected(int c) {
+    const auto n = [&](const std::string& q) { return count(fmt::format(fmt::runtime(q), c)); };
+    return {{"public.customers", 1},
+            {"public.addresses", n("SELECT count(*) FROM addresses WHERE customer_id = {}")},
+            {"public.orders", n("SELECT count(*) FROM orders WHERE customer_id = {}")},
+            {"public.order_lines", n("SELECT count(*) FROM order_lines WHERE order_id / 100 = {}")},
+            {"public.shipments", n("SELECT count(*) FROM shipments WHERE order_id / 100 = {}")},
+            {"public.comments", n("SELECT count(*) FROM comments WHERE customer_id = {}")},
+            {"public.support_tickets", 1},
+            {"public.invoices", n("SELECT count(*) FROM invoices WHERE order_id / 100 = {}")},
+            {"public.events", 2},
+            {"public.loyalty_cards", 1}};
+  }
+};
+
+TEST_F(Dsar, AccessExportsExactlyTheSubjectsRows) {
+  for (int c = 1; c <= 3; ++c) {
+    const auto r = worker({"access", "--subject", "customer", "--key", std::to_string(c)});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["subject"], "customer");
+    EXPECT_EQ(doc["key"], std::to_string(c));
+    std::map<std::string, std::int64_t> got;
+    for (const auto& [table, rows] : doc["tables"].items())
+      got[table] = static_cast<std::int64_t>(rows.size());
+    EXPECT_EQ(got, expected(c)) << r.out;
+    // Exactly their rows: the root is them, every order and comment is theirs, no product, no
+    // other customer (the referrer, the referred), no stranger's ticket.
+    ASSERT_EQ(doc["tables"]["public.customers"].size(), 1u);
+    EXPECT_EQ(doc["tables"]["public.customers"][0]["id"], c);
+    for (const auto& o : doc["tables"]["public.orders"]) EXPECT_EQ(o["customer_id"], c);
+    for (const auto& m : doc["tables"]["public.comments"]) EXPECT_EQ(m["customer_id"], c);
+    EXPECT_EQ(doc["tables"]["public.support_tickets"][0]["email"], fmt::format("c{}@example.com", c));
+    EXPECT_FALSE(doc["tables"].contains("public.products"));
+    // Rows as PostgreSQL renders them.
+    EXPECT_EQ(doc["tables"]["public.orders"][0]["placed_at"],
+              scalar(fmt::format("SELECT to_json(placed_at)#>>'{{}}' FROM orders WHERE id = {}", c * 100 + 1)));
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.audit WHERE kind = 'access'"), 3);
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.audit WHERE subject_key_hash LIKE '%1%' AND "
+                  "counts::text LIKE '%example.com%'"),
+            0);  // counts, never the data
+}
+
+TEST_F(Dsar, UnknownOrMalformedKeysAndSubjectsAreClearErrors) {
+  auto r = worker({"access", "--subject", "customer", "--key", "42"});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(r.err, "anonkit: no customer with id = '42' in public.customers\n");
+  r = worker({"access", "--subject", "customer", "--key", "forty-two"});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("expected a value of type integer"), std::string::npos) << r.err;
+  r = worker({"access", "--subject", "supplier", "--key", "1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unknown subject 'supplier': expected one of anonkit.subjects (customer)"),
+            std::string::npos)
+      << r.err;
+  (void)sql("INSERT INTO anonkit.links (child_table, child_columns, parent_table, parent_columns) "
+            "VALUES ('support_tickets', '{mail}', 'customers', '{email}')");
+  r = worker({"access", "--subject", "customer", "--key", "1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("link 2: column 'mail' does not exist in table public.support_tickets"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(Dsar, AccessWritesAPrivateFileAndReadsOneSnapshot) {
+  const std::string out = "/tmp/ak-export-" + dbname + ".json";
+  temp_files.push_back(out);
+  const auto r = worker({"access", "--subject", "customer", "--key", "2", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  struct stat st {};
+  ASSERT_EQ(stat(out.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::ifstream in(out);
+  const auto doc = nlohmann::json::parse(in);
+  EXPECT_EQ(doc["tables"]["public.orders"].size(), 2u);
+}
+
+TEST_F(Dsar, PlanShowsTraversalDetachmentAndDeletionOrder) {
+  const auto r = worker({"--json", "plan", "--subject", "customer"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  const auto order = doc["deletion_order"].get<std::vector<std::string>>();
+  auto at = [&](const std::string& t) { return std::find(order.begin(), order.end(), t) - order.begin(); };
+  EXPECT_LT(at("public.shipments"), at("public.order_lines"));
+  EXPECT_LT(at("public.order_lines"), at("public.orders"));
+  EXPECT_LT(at("public.orders"), at("public.customers"));
+  EXPECT_EQ(order.back(), "public.customers");
+  EXPECT_EQ(std::find(order.begin(), order.end(), "public.products"), order.end());
+  std::vector<std::string> detach;
+  for (const auto& d : doc["detach"]) detach.push_back(d["name"]);
+  EXPECT_EQ(detach, (std::vector<std::string>{"customers_referred_by_fkey",
+                                              "customers_primary_address_id_fkey"}));
+  const auto text = worker({"plan", "--subject", "customer"});
+  EXPECT_NE(text.out.find("public.support_tickets  via link link 1(email) -> public.customers(email)"),
+            std::string::npos)
+      << text.out;
+}
+
+}  // namespace
+}  // namespace anonkit::pg::testing

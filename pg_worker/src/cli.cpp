@@ -19,6 +19,7 @@
 #include "install.hpp"
 #include "report.hpp"
 #include "retention.hpp"
+#include "destroyer.hpp"
 #include "subjects.hpp"
 
 #include <fcntl.h>
@@ -145,6 +146,16 @@ int run_cli(int argc, char** argv) noexcept {
     access->add_option("--key", subject_key, "the subject's key value")->required();
     access->add_option("--out", out_file, "write the export here (mode 0600) instead of stdout");
 
+    auto* erase = app.add_subcommand("erase", "erase one data subject (one transaction)");
+    bool erase_dry_run = false, replay = false;
+    erase->add_option("--subject", subject_name, "subject kind (anonkit.subjects.name)")->required();
+    auto* erase_key = erase->add_option("--key", subject_key, "the subject's key value");
+    erase->add_flag("--dry-run", erase_dry_run, "count what would be deleted, masked, detached");
+    erase->add_flag("--replay", replay,
+                    "erase again every subject whose tombstone matches a present row (after a "
+                    "restore)")
+        ->excludes(erase_key);
+
     auto* status = app.add_subcommand("status", "last run of each rule and its backlog");
     auto* doctor = app.add_subcommand("doctor", "warn about missing indexes, keys and partitions");
 
@@ -227,6 +238,26 @@ int run_cli(int argc, char** argv) noexcept {
                                   out_file));
         if (verbose) std::fprintf(stderr, "access: export written to %s\n", out_file.c_str());
       }
+      return kExitOk;
+    }
+    if (erase->parsed()) {
+      db::Connection conn(dsn);
+      require_schema(conn);
+      EraseOptions eopts;
+      eopts.dry_run = erase_dry_run;
+      eopts.keyring = ropts.keyring;
+      if (replay) {
+        const auto n = replay_erasures(conn, subject_name, eopts);
+        print(json ? nlohmann::json{{"subject", subject_name}, {"erased_again", n}}.dump() + "\n"
+                   : fmt::format("erase --replay: {} {} erased again\n", n, subject_name));
+        return kExitOk;
+      }
+      if (subject_key.empty()) throw InvalidArgument("anonkit: erase needs --key VALUE or --replay");
+      const auto r = erase_subject(conn, subject_name, subject_key, eopts);
+      if (r.already_erased)
+        std::fprintf(stderr, "anonkit: %s '%s' was already erased: nothing left to do\n",
+                     subject_name.c_str(), subject_key.c_str());
+      print(r.receipt + "\n");
       return kExitOk;
     }
     if (status->parsed() || doctor->parsed()) {

@@ -135,11 +135,6 @@ subject::Plan plan_for(const SubjectModel& model, const std::string& kind) {
   return subject::make_plan(model.graph, it->second.table.display, model.subject_tables);
 }
 
-namespace {
-
-using RowId = std::pair<std::string, std::string>;  // tableoid, ctid
-using RowSet = std::set<RowId>;
-
 db::Params row_params(const RowSet& rows) {
   std::vector<db::Value> oids, tids;
   for (const auto& [o, t] : rows) {
@@ -149,58 +144,55 @@ db::Params row_params(const RowSet& rows) {
   return {db::text_array(oids), db::text_array(tids)};
 }
 
-// Rows of `alias` among `rows`: a TID scan, disambiguated across partitions by tableoid.
 std::string rows_condition(const std::string& alias, std::size_t first_param) {
   return fmt::format("{0}.ctid = ANY(CAST(${2} AS tid[])) AND ({0}.tableoid, {0}.ctid) IN "
                      "(SELECT * FROM unnest(CAST(${1} AS oid[]), CAST(${2} AS tid[])))",
                      alias, first_param, first_param + 1);
 }
 
-}  // namespace
+std::string column_list(db::Connection& conn, const std::string& alias,
+                        const std::vector<std::string>& columns) {
+  std::string s;
+  for (std::size_t k = 0; k < columns.size(); ++k)
+    s += fmt::format("{}{}.{}", k ? ", " : "", alias, conn.quote_name(columns[k]));
+  return s;
+}
 
-AccessResult access_subject(db::Connection& conn, const std::string& kind_name,
-                            const std::string& key) {
-  const SubjectModel model = load_subject_model(conn);
-  const subject::Plan plan = plan_for(model, kind_name);
+RowSets find_subject_rows(db::Connection& conn, db::Transaction& tx, const SubjectModel& model,
+                          const subject::Plan& plan, const std::string& kind_name,
+                          const std::string& key, bool lock) {
   const SubjectKind& kind = model.kinds.at(kind_name);
-  db::Transaction tx(conn, db::Isolation::kRepeatableReadReadOnly);
-  // A policy that would hide some of the subject's rows makes the query fail instead.
-  (void)tx.exec("SET LOCAL row_security = off");
-  std::map<std::string, RowSet> sets;
+  RowSets sets;
   db::Rows root;
   try {
-    root = tx.exec(fmt::format("SELECT tableoid::text, ctid::text FROM {} WHERE {} = CAST($1 AS {})",
-                               kind.table.qualified, conn.quote_name(kind.key->name), kind.key->type),
+    root = tx.exec(fmt::format("SELECT tableoid::text, ctid::text FROM {} WHERE {} = CAST($1 AS {}){}",
+                               kind.table.qualified, conn.quote_name(kind.key->name), kind.key->type,
+                               lock ? " FOR UPDATE" : ""),
                    {key});
   } catch (const db::SqlError& e) {
     if (e.sqlstate().rfind("22", 0) != 0) throw;  // data exceptions: the key cannot be one
     throw SubjectNotFound(fmt::format("anonkit: '{}' is not a valid {} key: expected a value of type {}",
                                       key, kind_name, kind.key->type));
   }
-  if (root.empty())
-    throw SubjectNotFound(fmt::format("anonkit: no {} with {} = '{}' in {}", kind_name,
-                                      kind.key->name, key, kind.table.display));
+  if (root.empty()) return sets;
   for (const auto& r : root.rows) sets[kind.table.display].insert({*r[0], *r[1]});
 
   // Fixpoint: rows that reference a row already found belong to the subject too.
-  std::map<std::string, RowSet> frontier = sets;
+  RowSets frontier = sets;
   while (!frontier.empty()) {
-    std::map<std::string, RowSet> next;
+    RowSets next;
     for (std::size_t i : plan.follow) {
       const subject::Reference& ref = model.graph.references[i];
       const auto f = frontier.find(ref.parent);
       if (f == frontier.end() || f->second.empty()) continue;
       const TableInfo& child = model.tables.at(ref.child);
       const TableInfo& parent = model.tables.at(ref.parent);
-      std::string cc, pc;
-      for (std::size_t k = 0; k < ref.child_columns.size(); ++k) {
-        cc += fmt::format("{}c.{}", k ? ", " : "", conn.quote_name(ref.child_columns[k]));
-        pc += fmt::format("{}p.{}", k ? ", " : "", conn.quote_name(ref.parent_columns[k]));
-      }
       const auto found = tx.exec(
           fmt::format("SELECT c.tableoid::text, c.ctid::text FROM {} c WHERE ({}) IN "
-                      "(SELECT {} FROM {} p WHERE {})",
-                      child.qualified, cc, pc, parent.qualified, rows_condition("p", 1)),
+                      "(SELECT {} FROM {} p WHERE {}){}",
+                      child.qualified, column_list(conn, "c", ref.child_columns),
+                      column_list(conn, "p", ref.parent_columns), parent.qualified,
+                      rows_condition("p", 1), lock ? " FOR UPDATE OF c" : ""),
           row_params(f->second));
       RowSet& known = sets[ref.child];
       for (const auto& r : found.rows) {
@@ -210,6 +202,21 @@ AccessResult access_subject(db::Connection& conn, const std::string& kind_name,
     }
     frontier = std::move(next);
   }
+  return sets;
+}
+
+AccessResult access_subject(db::Connection& conn, const std::string& kind_name,
+                            const std::string& key) {
+  const SubjectModel model = load_subject_model(conn);
+  const subject::Plan plan = plan_for(model, kind_name);
+  const SubjectKind& kind = model.kinds.at(kind_name);
+  db::Transaction tx(conn, db::Isolation::kRepeatableReadReadOnly);
+  // A policy that would hide some of the subject's rows makes the query fail instead.
+  (void)tx.exec("SET LOCAL row_security = off");
+  const RowSets sets = find_subject_rows(conn, tx, model, plan, kind_name, key, false);
+  if (sets.empty())
+    throw SubjectNotFound(fmt::format("anonkit: no {} with {} = '{}' in {}", kind_name,
+                                      kind.key->name, key, kind.table.display));
 
   AccessResult result;
   const auto now = tx.exec("SELECT to_json(now())::text").scalar();

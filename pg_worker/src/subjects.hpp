@@ -55,6 +55,23 @@ struct AccessResult {
 [[nodiscard]] AccessResult access_subject(db::Connection& conn, const std::string& kind,
                                           const std::string& key);
 
+// Rows are tracked by (tableoid, ctid): stable inside one snapshot or under row locks, unique
+// across partitions, found by a TID scan.
+using RowId = std::pair<std::string, std::string>;
+using RowSet = std::set<RowId>;
+using RowSets = std::map<std::string, RowSet>;  // by table display name
+
+// The rows of subject `kind` with `key`, by table (empty: no such root row). `lock`: FOR UPDATE
+// on every row found. Throws SubjectNotFound for a key that cannot be of the key column's type.
+[[nodiscard]] RowSets find_subject_rows(db::Connection& conn, db::Transaction& tx,
+                                        const SubjectModel& model, const subject::Plan& plan,
+                                        const std::string& kind, const std::string& key, bool lock);
+// `$first, $first+1` bound by row_params(): "alias's row is one of these".
+[[nodiscard]] std::string rows_condition(const std::string& alias, std::size_t first_param);
+[[nodiscard]] db::Params row_params(const RowSet& rows);
+[[nodiscard]] std::string column_list(db::Connection& conn, const std::string& alias,
+                                      const std::vector<std::string>& columns);
+
 // The key as stored in audit and tombstones: HMAC-SHA-256 under the key file when there is one,
 // else SHA-256 (guessable for small key spaces: docs/dsar.md).
 [[nodiscard]] std::string hash_subject_key(const std::string& kind, const std::string& key,

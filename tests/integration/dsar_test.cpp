@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -75,6 +77,9 @@ INSERT INTO anonkit.erasure_policy VALUES ('public.invoices', 'mask', '{"custome
 )sql";
 
 class Dsar : public PgTest {
+ public:
+  using PgTest::checksum;
+
  protected:
   void SetUp() override {
     PgTest::SetUp();
@@ -182,6 +187,168 @@ TEST_F(Dsar, PlanShowsTraversalDetachmentAndDeletionOrder) {
   EXPECT_NE(text.out.find("public.support_tickets  via link link 1(email) -> public.customers(email)"),
             std::string::npos)
       << text.out;
+}
+
+// Checksums of everything that is not customer `c`'s, table by table.
+std::map<std::string, std::string> others(Dsar& t, int c) {
+  const std::map<std::string, std::string> where = {
+      {"customers", "id <> {0} AND id <> {0} + 1"},  // the referred customer changes: checked apart
+      {"addresses", "customer_id <> {0}"},
+      {"products", "true"},
+      {"orders", "customer_id <> {0}"},
+      {"order_lines", "order_id / 100 <> {0}"},
+      {"shipments", "order_id / 100 <> {0}"},
+      {"comments", "customer_id <> {0}"},
+      {"support_tickets", "id <> {0} * 7"},
+      {"invoices", "id / 100 <> {0}"},
+      {"events", "customer_id <> {0}"},
+      {"loyalty_cards", "customer_id <> {0}"}};
+  std::map<std::string, std::string> out;
+  for (const auto& [table, w] : where)
+    out[table] = t.checksum(fmt::format("(SELECT * FROM {} WHERE {})", table,
+                                        fmt::format(fmt::runtime(w), c)),
+                            "1");
+  return out;
+}
+
+TEST_F(Dsar, EraseRemovesTheSubjectKeepsInvoicesMaskedAndTouchesNoOneElse) {
+  const auto before = others(*this, 2);
+  const auto dry = worker({"erase", "--subject", "customer", "--key", "2", "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_EQ(others(*this, 2), before);
+  EXPECT_EQ(count("SELECT count(*) FROM customers WHERE id = 2"), 1);
+
+  const auto r = worker({"erase", "--subject", "customer", "--key", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto receipt = nlohmann::json::parse(r.out);
+  const auto planned = nlohmann::json::parse(dry.out);
+  EXPECT_EQ(receipt["tables"]["public.orders"]["deleted"], 2);
+  EXPECT_EQ(receipt["tables"]["public.order_lines"]["deleted"], 6);
+  EXPECT_EQ(receipt["tables"]["public.shipments"]["deleted"], 4);
+  EXPECT_EQ(receipt["tables"]["public.comments"]["deleted"], 3);
+  EXPECT_EQ(receipt["tables"]["public.events"]["deleted"], 2);
+  EXPECT_EQ(receipt["tables"]["public.support_tickets"]["deleted"], 1);
+  EXPECT_EQ(receipt["tables"]["public.invoices"]["masked"], 2);
+  EXPECT_EQ(receipt["tables"]["public.customers"]["deleted"], 1);
+  // Customer 3 was referred by 2 and customer 2's own row pointed at its address: both detached.
+  EXPECT_EQ(receipt["tables"]["public.customers"]["detached"], 2);
+  for (const auto& table : {"public.orders", "public.order_lines", "public.invoices", "public.events"})
+    EXPECT_EQ(planned["tables"][table], receipt["tables"][table]) << table;
+  EXPECT_EQ(receipt["key_hash"].get<std::string>().rfind("sha256:", 0), 0u);
+
+  // Nothing of customer 2 is left but the kept, masked, detached invoices.
+  EXPECT_EQ(count("SELECT count(*) FROM customers WHERE id = 2"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM orders WHERE customer_id = 2"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM support_tickets WHERE email = 'c2@example.com'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM invoices WHERE id / 100 = 2 AND order_id IS NULL AND "
+                  "customer_name NOT LIKE '%Customer 2%' AND amount = 100"),
+            2);
+  EXPECT_EQ(worker({"access", "--subject", "customer", "--key", "2"}).exit_code, 4);
+  // Everyone else byte for byte; customer 3 only lost the reference to 2.
+  EXPECT_EQ(others(*this, 2), before);
+  EXPECT_EQ(scalar("SELECT coalesce(referred_by::text, 'null') || ' ' || name FROM customers WHERE id = 3"),
+            "null Customer 3");
+  EXPECT_EQ(count("SELECT count(*) FROM products"), 2);
+  // The receipt holds counts and a hash: no e-mail, no name, no key.
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.audit WHERE kind = 'erase' AND counts::text !~ "
+                  "'example|Customer'"),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.erasures"), 1);
+
+  // Again: harmless, exit 0, nothing counted, said so.
+  const auto again = worker({"erase", "--subject", "customer", "--key", "2"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("already erased"), std::string::npos) << again.err;
+  EXPECT_TRUE(nlohmann::json::parse(again.out)["tables"].empty());
+  EXPECT_EQ(worker({"erase", "--subject", "customer", "--key", "77"}).exit_code, 4);
+}
+
+TEST_F(Dsar, KilledDuringALargeEraseLeavesAllOrNothing) {
+  (void)sql("INSERT INTO events SELECT 1000 + i, 1, timestamptz '2025-03-01' + i * interval '1 second', "
+            "'click' FROM generate_series(1, 300000) i");
+  const auto before = checksum("(SELECT * FROM events WHERE customer_id = 1)", "1");
+  const auto all = others(*this, 1);
+  auto child = spawn({"erase", "--subject", "customer", "--key", "1"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  child.kill(SIGKILL);
+  const int code = child.wait();
+  const auto left = count("SELECT count(*) FROM events WHERE customer_id = 1");
+  if (code == 128 + SIGKILL) {
+    EXPECT_EQ(left, 300002) << "a killed erase must change nothing";
+    EXPECT_EQ(checksum("(SELECT * FROM events WHERE customer_id = 1)", "1"), before);
+    EXPECT_EQ(count("SELECT count(*) FROM customers WHERE id = 1"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM anonkit.erasures"), 0);
+  } else {
+    std::printf("[ info ] the erase finished before the kill (exit %d)\n", code);
+  }
+  EXPECT_EQ(others(*this, 1), all);
+  const auto r = worker({"erase", "--subject", "customer", "--key", "1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count("SELECT count(*) FROM events WHERE customer_id = 1"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM customers WHERE id = 1"), 0);
+}
+
+TEST_F(Dsar, AnEraseRacingNewOrdersNeverLeavesAnOrphan) {
+  (void)sql("INSERT INTO events SELECT 1000 + i, 3, timestamptz '2025-03-01' + i * interval '1 second', "
+            "'click' FROM generate_series(1, 50000) i");
+  std::atomic<bool> done{false};
+  std::atomic<int> accepted{0}, refused{0};
+  std::thread app([&] {
+    db::Connection c(dsn);
+    for (int i = 0; !done.load(); ++i) {
+      try {
+        (void)c.exec("INSERT INTO orders VALUES ($1::int, 3, now())", {std::to_string(10000 + i)});
+        (void)c.exec("INSERT INTO support_tickets VALUES ($1::int, 'c3@example.com', 'again')",
+                     {std::to_string(10000 + i)});
+        ++accepted;
+      } catch (const db::SqlError& e) {
+        EXPECT_EQ(e.sqlstate(), "23503") << e.what();  // the customer is gone: FK violation
+        ++refused;
+      }
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const auto r = worker({"erase", "--subject", "customer", "--key", "3"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  done = true;
+  app.join();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GT(refused.load(), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM customers c "
+                  "WHERE c.id = o.customer_id)"),
+            0);
+  EXPECT_EQ(count("SELECT count(*) FROM orders WHERE customer_id = 3"), 0);
+  std::printf("[ info ] %d orders accepted before the erase, %d refused after\n", accepted.load(),
+              refused.load());
+}
+
+TEST_F(Dsar, AKeptTableThatCannotBeDetachedFailsBeforeAnyChange) {
+  (void)sql("CREATE TABLE contracts (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES customers, "
+            "holder text)");
+  (void)sql("INSERT INTO contracts VALUES (1, 1, 'Customer 1')");
+  (void)sql("INSERT INTO anonkit.erasure_policy VALUES ('contracts', 'mask', '{\"holder\": \"name\"}', "
+            "'insurance law')");
+  const auto before = checksum("customers", "id");
+  const auto r = worker({"erase", "--subject", "customer", "--key", "1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("public.contracts is kept and masked, but its column customer_id"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(checksum("customers", "id"), before);
+  EXPECT_EQ(count("SELECT count(*) FROM orders WHERE customer_id = 1"), 2);
+}
+
+TEST_F(Dsar, ReplayErasesSubjectsABackupBroughtBack) {
+  ASSERT_EQ(worker({"erase", "--subject", "customer", "--key", "1"}).exit_code, 0);
+  // A restore brings customer 1 and an order back.
+  (void)sql("INSERT INTO customers (id, email, name) VALUES (1, 'c1@example.com', 'Customer 1')");
+  (void)sql("INSERT INTO orders VALUES (101, 1, now())");
+  const auto r = worker({"erase", "--subject", "customer", "--replay"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "erase --replay: 1 customer erased again\n");
+  EXPECT_EQ(count("SELECT count(*) FROM customers WHERE id = 1"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM orders WHERE customer_id = 1"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM customers"), 2);
 }
 
 }  // namespace

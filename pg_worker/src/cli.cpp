@@ -20,6 +20,7 @@
 #include "report.hpp"
 #include "retention.hpp"
 #include "destroyer.hpp"
+#include "requests.hpp"
 #include "subjects.hpp"
 
 #include <fcntl.h>
@@ -156,6 +157,11 @@ int run_cli(int argc, char** argv) noexcept {
                     "restore)")
         ->excludes(erase_key);
 
+    auto* requests = app.add_subcommand("requests", "the data-subject request queue");
+    requests->require_subcommand(1);
+    auto* requests_run =
+        requests->add_subcommand("run", "process queued access and erase requests, then exit");
+
     auto* status = app.add_subcommand("status", "last run of each rule and its backlog");
     auto* doctor = app.add_subcommand("doctor", "warn about missing indexes, keys and partitions");
 
@@ -271,6 +277,20 @@ int run_cli(int argc, char** argv) noexcept {
       print(doctor_report(conn, json, problems));
       return problems == 0 ? kExitOk : kExitRuleFailed;
     }
+    if (requests_run->parsed()) {
+      {
+        db::Connection conn(dsn);
+        require_schema(conn);
+      }
+      EraseOptions eopts;
+      eopts.keyring = ropts.keyring;
+      std::signal(SIGINT, on_signal);
+      std::signal(SIGTERM, on_signal);
+      const auto r = run_requests(dsn, eopts, &g_stop);
+      print(json ? nlohmann::json{{"done", r.done}, {"failed", r.failed}}.dump() + "\n"
+                 : fmt::format("requests: {} done, {} failed\n", r.done, r.failed));
+      return r.failed == 0 ? kExitOk : kExitRuleFailed;
+    }
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     ropts.stop = &g_stop;
@@ -292,6 +312,12 @@ int run_cli(int argc, char** argv) noexcept {
             require_schema(conn);
           }
           const auto outcomes = run_retention(dsn, ropts);
+          EraseOptions eopts;
+          eopts.keyring = ropts.keyring;
+          const auto handled = run_requests(dsn, eopts, &g_stop);
+          if (handled.done + handled.failed > 0 || verbose)
+            std::fprintf(stderr, "daemon: requests: %lld done, %lld failed\n",
+                         static_cast<long long>(handled.done), static_cast<long long>(handled.failed));
           for (const auto& o : outcomes)
             if (o.status != "done" || verbose)
               std::fprintf(stderr, "daemon: %s: %s, %lld rows%s%s\n", o.rule.c_str(),

@@ -50,6 +50,25 @@ std::string status_report(db::Connection& conn, bool json) {
                         *r[5] == "true" ? "enabled" : "disabled", r[6].value_or("never"),
                         backlog_text, r[7].value_or("-"), r[9].value_or(""));
   }
+  // The request queue: what is waiting, what failed, what is past its legal deadline.
+  const auto q = conn.exec(
+      "SELECT count(*) FILTER (WHERE status IN ('pending', 'running')), "
+      "count(*) FILTER (WHERE status = 'failed'), "
+      "count(*) FILTER (WHERE status IN ('pending', 'running') AND due_at < now()), "
+      "min(due_at) FILTER (WHERE status IN ('pending', 'running'))::text FROM anonkit.requests");
+  const auto& qr = q.rows[0];
+  doc["requests"] = {{"open", std::stoll(*qr[0])},
+                     {"failed", std::stoll(*qr[1])},
+                     {"overdue", std::stoll(*qr[2])},
+                     {"next_due", value(qr[3])}};
+  text += fmt::format("\nrequests: {} open, {} failed, {} overdue{}\n", *qr[0], *qr[1], *qr[2],
+                      qr[3] ? ", next due " + *qr[3] : "");
+  for (const auto& r : conn.exec("SELECT id::text, kind, subject, status, due_at::text, "
+                                 "coalesce(error, '') FROM anonkit.requests WHERE status = 'failed' "
+                                 "OR (status IN ('pending', 'running') AND due_at < now()) "
+                                 "ORDER BY due_at LIMIT 20")
+                           .rows)
+    text += fmt::format("  request {} {} {} {} due {} {}\n", *r[0], *r[1], *r[2], *r[3], *r[4], *r[5]);
   return json ? doc.dump(2) + "\n" : text;
 }
 

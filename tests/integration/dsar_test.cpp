@@ -351,5 +351,59 @@ TEST_F(Dsar, ReplayErasesSubjectsABackupBroughtBack) {
   EXPECT_EQ(count("SELECT count(*) FROM customers"), 2);
 }
 
+TEST_F(Dsar, ConcurrentWorkersProcessEveryRequestExactlyOnce) {
+  (void)sql("INSERT INTO customers (id, email, name) SELECT c, 'c' || c || '@example.com', "
+            "'Customer ' || c FROM generate_series(4, 40) c");
+  (void)sql("INSERT INTO orders SELECT c * 100 + 1, c, now() FROM generate_series(4, 40) c");
+  (void)sql("INSERT INTO anonkit.requests (kind, subject, subject_key) "
+            "SELECT 'erase', 'customer', c::text FROM generate_series(4, 40) c");
+  (void)sql("INSERT INTO anonkit.requests (kind, subject, subject_key) VALUES "
+            "('access', 'customer', '1'), ('access', 'customer', '2'), "
+            "('erase', 'customer', '999'), ('access', 'supplier', '1')");
+  auto a = spawn({"requests", "run"});
+  auto b = spawn({"requests", "run"});
+  auto c = spawn({"requests", "run"});
+  const int codes = a.wait() + b.wait() + c.wait();
+  EXPECT_GE(codes, 3);  // the two bad requests make one or more workers exit 3
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.requests WHERE status = 'done' AND attempts = 1"), 39);
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.requests WHERE status = 'failed' AND attempts = 1"), 2);
+  EXPECT_EQ(scalar("SELECT error FROM anonkit.requests WHERE subject_key = '999'"),
+            "anonkit: no customer with id = '999' in public.customers");
+  // Exactly once: one erase receipt per subject, none of them an "already erased" re-run.
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.audit WHERE kind = 'erase'"), 37);
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.audit WHERE kind = 'erase' AND note IS NOT NULL"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM customers"), 3);
+  // The access export is the result, for the application to deliver.
+  EXPECT_EQ(scalar("SELECT result->'tables'->'public.customers'->0->>'email' FROM anonkit.requests "
+                   "WHERE kind = 'access' AND subject_key = '2'"),
+            "c2@example.com");
+  // And the erase receipt.
+  EXPECT_EQ(scalar("SELECT result->'tables'->'public.orders'->>'deleted' FROM anonkit.requests "
+                   "WHERE kind = 'erase' AND subject_key = '4'"),
+            "1");
+}
+
+TEST_F(Dsar, AKilledWorkersRequestIsClaimedAgain) {
+  (void)sql("INSERT INTO events SELECT 1000 + i, 1, timestamptz '2025-03-01' + i * interval '1 second', "
+            "'click' FROM generate_series(1, 300000) i");
+  (void)sql("INSERT INTO anonkit.requests (kind, subject, subject_key, due_at) VALUES "
+            "('erase', 'customer', '1', now() - interval '1 day')");
+  const auto status = nlohmann::json::parse(worker({"--json", "status"}).out);
+  EXPECT_EQ(status["requests"]["open"], 1);
+  EXPECT_EQ(status["requests"]["overdue"], 1);
+  auto child = spawn({"requests", "run"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  child.kill(SIGKILL);
+  if (child.wait() == 128 + SIGKILL) {
+    EXPECT_EQ(scalar("SELECT status || ' ' || attempts FROM anonkit.requests"), "pending 0");
+    EXPECT_EQ(count("SELECT count(*) FROM customers WHERE id = 1"), 1);
+  }
+  const auto r = worker({"requests", "run"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "requests: 1 done, 0 failed\n");
+  EXPECT_EQ(scalar("SELECT status FROM anonkit.requests"), "done");
+  EXPECT_EQ(count("SELECT count(*) FROM customers WHERE id = 1"), 0);
+}
+
 }  // namespace
 }  // namespace anonkit::pg::testing

@@ -102,7 +102,8 @@ int run_cli(int argc, char** argv) noexcept {
     std::string dsn, key_file;
     bool json = false, verbose = false;
     app.add_option("--dsn", dsn,
-                   "libpq connection string or URI; default: PG* variables, service file, .pgpass");
+                   "libpq connection string or URI; default: PG* variables, service file, .pgpass")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     app.add_flag("--json", json, "machine-readable output");
     app.add_flag("--verbose", verbose, "say more on stderr");
     app.add_option("--key-file", key_file,

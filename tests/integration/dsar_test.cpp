@@ -272,6 +272,7 @@ TEST_F(Dsar, KilledDuringALargeEraseLeavesAllOrNothing) {
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   child.kill(SIGKILL);
   const int code = child.wait();
+  wait_for_worker_backends_to_end();
   const auto left = count("SELECT count(*) FROM events WHERE customer_id = 1");
   if (code == 128 + SIGKILL) {
     EXPECT_EQ(left, 300002) << "a killed erase must change nothing";
@@ -351,6 +352,27 @@ TEST_F(Dsar, ReplayErasesSubjectsABackupBroughtBack) {
   EXPECT_EQ(count("SELECT count(*) FROM customers"), 2);
 }
 
+// A role that row-level security would show only part of the subject to gets an error, never a
+// partial export.
+TEST_F(Dsar, RowSecurityCannotSilentlyHideRows) {
+  (void)sql("CREATE ROLE " + dbname + "_reader LOGIN PASSWORD 'reader-pw'");
+  (void)sql("GRANT USAGE ON SCHEMA public, anonkit TO " + dbname + "_reader");
+  (void)sql("GRANT SELECT ON ALL TABLES IN SCHEMA public, anonkit TO " + dbname + "_reader");
+  (void)sql("GRANT INSERT ON anonkit.audit TO " + dbname + "_reader");
+  (void)sql("GRANT USAGE ON ALL SEQUENCES IN SCHEMA anonkit TO " + dbname + "_reader");
+  const std::string as_reader = dsn + " user=" + dbname + "_reader password=reader-pw";
+  auto r = worker({"--dsn", as_reader, "access", "--subject", "customer", "--key", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;  // no policy yet: the whole export
+  (void)sql("ALTER TABLE comments ENABLE ROW LEVEL SECURITY");
+  (void)sql("CREATE POLICY only_posts ON comments USING (parent_id IS NULL)");
+  r = worker({"--dsn", as_reader, "access", "--subject", "customer", "--key", "1"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_NE(r.err.find("row-level security"), std::string::npos) << r.err;
+  (void)sql("DROP OWNED BY " + dbname + "_reader");
+  (void)sql("DROP ROLE " + dbname + "_reader");
+}
+
 TEST_F(Dsar, ConcurrentWorkersProcessEveryRequestExactlyOnce) {
   (void)sql("INSERT INTO customers (id, email, name) SELECT c, 'c' || c || '@example.com', "
             "'Customer ' || c FROM generate_series(4, 40) c");
@@ -394,7 +416,9 @@ TEST_F(Dsar, AKilledWorkersRequestIsClaimedAgain) {
   auto child = spawn({"requests", "run"});
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   child.kill(SIGKILL);
-  if (child.wait() == 128 + SIGKILL) {
+  const int code = child.wait();
+  wait_for_worker_backends_to_end();
+  if (code == 128 + SIGKILL) {
     EXPECT_EQ(scalar("SELECT status || ' ' || attempts FROM anonkit.requests"), "pending 0");
     EXPECT_EQ(count("SELECT count(*) FROM customers WHERE id = 1"), 1);
   }

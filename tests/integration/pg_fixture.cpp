@@ -123,6 +123,16 @@ Child PgTest::spawn(const std::vector<std::string>& args, const std::vector<std:
   return Child(pid);
 }
 
+void PgTest::wait_for_worker_backends_to_end() {
+  for (int i = 0; i < 1000; ++i) {
+    if (count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+              "application_name = 'anonkit-worker' AND pid <> pg_backend_pid()") == 0)
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ADD_FAILURE() << "a killed worker's backend did not end within 10 s";
+}
+
 std::string PgTest::checksum(const std::string& table, const std::string& order) {
   return scalar(fmt::format("SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY {}), '')) FROM {} t",
                             order, table));

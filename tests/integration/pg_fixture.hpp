@@ -56,6 +56,9 @@ class PgTest : public ::testing::Test {
   std::string scalar(const std::string& statement, const db::Params& params = {}) {
     return conn->exec(statement, params).scalar();
   }
+  // After a worker was killed, its server backend lives on until it notices the closed socket
+  // (holding its advisory locks and open transaction until then); waits until it is gone.
+  void wait_for_worker_backends_to_end();
   // md5 over every row of `table` in primary-key order: equal before and after means untouched.
   std::string checksum(const std::string& table, const std::string& order = "1");
   // A fresh key file (mode 0600) for keyed masks, removed with the test.

@@ -156,6 +156,7 @@ TEST_F(Retention, KilledMidRunThenRerunFinishesExactly) {
     std::this_thread::sleep_for(10ms);
   child.kill(SIGKILL);
   EXPECT_EQ(child.wait(), 128 + SIGKILL);
+  wait_for_worker_backends_to_end();
   const auto left = count("SELECT count(*) FROM events WHERE at < '2025-12-02'");
   EXPECT_LT(left, 300000);
   EXPECT_GT(left, 0) << "the run finished before it could be killed";
@@ -205,6 +206,7 @@ TEST_F(Anonymize, KilledMidRunEveryRowIsAnonymizedExactlyOnce) {
     std::this_thread::sleep_for(10ms);
   child.kill(SIGKILL);
   (void)child.wait();
+  wait_for_worker_backends_to_end();
   const auto done = count("SELECT count(*) FROM events WHERE email <> original");
   EXPECT_GT(done, 0);
   EXPECT_LT(done, 60000) << "the run finished before it could be killed";

@@ -38,41 +38,27 @@ void check_sql_condition(std::string_view s) {
       continue;
     }
     any = true;
+    // Skips a quoted run starting at s[i]: a doubled quote stands for itself, and with
+    // `backslashes` a backslash escapes the next character.
+    auto skip_quoted = [&](char quote, bool backslashes, std::string_view unterminated) {
+      for (++i;; ++i) {
+        if (i >= s.size()) fail(unterminated);
+        if (backslashes && s[i] == '\\') {
+          ++i;
+        } else if (s[i] == quote) {
+          if (i + 1 >= s.size() || s[i + 1] != quote) break;
+          ++i;
+        }
+      }
+      ++i;
+    };
     if (c == '\'') {
-      // 'string' with '' inside; an E'' string (letter just before) also knows backslash escapes.
+      // An E'' string (a lone E just before) also knows backslash escapes.
       const bool escapes = i > 0 && (s[i - 1] == 'e' || s[i - 1] == 'E') &&
                            (i < 2 || !ident_char(s[i - 2]));
-      ++i;
-      for (;;) {
-        if (i >= s.size()) fail("has an unterminated string literal");
-        if (escapes && s[i] == '\\') {
-          i += 2;
-          continue;
-        }
-        if (s[i] == '\'') {
-          if (i + 1 < s.size() && s[i + 1] == '\'') {
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        ++i;
-      }
+      skip_quoted('\'', escapes, "has an unterminated string literal");
     } else if (c == '"') {
-      ++i;
-      for (;;) {
-        if (i >= s.size()) fail("has an unterminated quoted identifier");
-        if (s[i] == '"') {
-          if (i + 1 < s.size() && s[i + 1] == '"') {
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        ++i;
-      }
+      skip_quoted('"', false, "has an unterminated quoted identifier");
     } else if (c == '$') {
       std::size_t j = i + 1;
       if (j < s.size() && s[j] >= '0' && s[j] <= '9') fail("refers to a positional parameter");

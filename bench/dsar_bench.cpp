@@ -32,25 +32,30 @@ void build(Connection& c, long total) {
   const long customers = total / 10;
   const long per_table = (total - customers) / 11;
   (void)c.exec("CREATE TABLE customers (id bigint PRIMARY KEY, email text, name text)");
-  (void)c.exec("INSERT INTO customers SELECT i, 'c' || i || '@example.com', 'Customer ' || i "
-               "FROM generate_series(1, $1::bigint) i",
-               {std::to_string(customers)});
+  (void)c.exec(
+      "INSERT INTO customers SELECT i, 'c' || i || '@example.com', 'Customer ' || i "
+      "FROM generate_series(1, $1::bigint) i",
+      {std::to_string(customers)});
   for (int t = 1; t <= 11; ++t) {
     const std::string parent = t <= 8 ? "customers" : fmt::format("t{}", t == 9 ? 1 : t - 1);
-    (void)c.exec(fmt::format("CREATE TABLE t{} (id bigint PRIMARY KEY, ref bigint NOT NULL "
-                             "REFERENCES {}, payload text)",
-                             t, parent));
+    (void)c.exec(
+        fmt::format("CREATE TABLE t{} (id bigint PRIMARY KEY, ref bigint NOT NULL "
+                    "REFERENCES {}, payload text)",
+                    t, parent));
     // The subjects' rows first (ids 1..450: 90 per subject), then filler.
     if (t <= 8)
-      (void)c.exec(fmt::format("INSERT INTO t{} SELECT i, (i - 1) / 90 + 1, md5(i::text) "
-                               "FROM generate_series(1, 450) i",
-                               t));
+      (void)c.exec(
+          fmt::format("INSERT INTO t{} SELECT i, (i - 1) / 90 + 1, md5(i::text) "
+                      "FROM generate_series(1, 450) i",
+                      t));
     else
-      (void)c.exec(fmt::format("INSERT INTO t{} SELECT i, i, md5(i::text) FROM generate_series(1, 450) i", t));
-    (void)c.exec(fmt::format("INSERT INTO t{} SELECT i, 6 + (i * 7919) % ($2::bigint - 6), md5(i::text) "
-                             "FROM generate_series(451, $1::bigint) i",
-                             t),
-                 {std::to_string(per_table), std::to_string(t <= 8 ? customers : per_table)});
+      (void)c.exec(fmt::format(
+          "INSERT INTO t{} SELECT i, i, md5(i::text) FROM generate_series(1, 450) i", t));
+    (void)c.exec(
+        fmt::format("INSERT INTO t{} SELECT i, 6 + (i * 7919) % ($2::bigint - 6), md5(i::text) "
+                    "FROM generate_series(451, $1::bigint) i",
+                    t),
+        {std::to_string(per_table), std::to_string(t <= 8 ? customers : per_table)});
     (void)c.exec(fmt::format("CREATE INDEX ON t{} (ref)", t));
   }
   (void)c.exec("VACUUM ANALYZE");
@@ -92,8 +97,9 @@ int main(int argc, char** argv) {
       Connection admin("dbname=postgres");
       (void)admin.exec("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
     }
-    std::printf("(subject rows over 12 tables; median of 5 subjects; targets < 100 ms each, flat "
-                "from 1x to 10x)\n");
+    std::printf(
+        "(subject rows over 12 tables; median of 5 subjects; targets < 100 ms each, flat "
+        "from 1x to 10x)\n");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;

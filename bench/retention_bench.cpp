@@ -12,8 +12,8 @@
 #include <cstdlib>
 #include <memory>
 #include <string_view>
-#include <utility>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "db/connection.hpp"
@@ -79,15 +79,18 @@ int main(int argc, char** argv) {
     const char* kTables[] = {"plain_1", "worker_1", "worker_2", "plain_2"};
     std::printf("setting up: %ld rows in each of four identical tables ...\n", rows);
     for (const char* t : kTables) {
-      (void)c.exec(fmt::format("CREATE TABLE {} (id bigserial PRIMARY KEY, at timestamptz NOT NULL, "
-                               "payload text)",
-                               t));
+      (void)c.exec(
+          fmt::format("CREATE TABLE {} (id bigserial PRIMARY KEY, at timestamptz NOT NULL, "
+                      "payload text)",
+                      t));
       // Interleaved ages, as in a real table: half the rows are older than 400 days.
-      (void)c.exec(fmt::format("INSERT INTO {} (at, payload) SELECT now() - ((i % 800) || ' days')::interval "
-                               "- interval '1 hour', md5(i::text) || md5((i * 7)::text) "
-                               "FROM generate_series(1, $1::bigint) i",
-                               t),
-                   {std::to_string(rows)});
+      (void)c.exec(
+          fmt::format(
+              "INSERT INTO {} (at, payload) SELECT now() - ((i % 800) || ' days')::interval "
+              "- interval '1 hour', md5(i::text) || md5((i * 7)::text) "
+              "FROM generate_series(1, $1::bigint) i",
+              t),
+          {std::to_string(rows)});
       (void)c.exec(fmt::format("CREATE INDEX ON {} (at)", t));
       (void)c.exec(fmt::format("VACUUM ANALYZE {}", t));
     }
@@ -116,9 +119,10 @@ int main(int argc, char** argv) {
         r.longest_ms = r.seconds * 1000;
       } else {
         (void)c.exec("DELETE FROM anonkit.retention_rules");
-        (void)c.exec("INSERT INTO anonkit.retention_rules (name, table_name, time_column, keep) "
-                     "VALUES ($1, $1, 'at', '400 days')",
-                     {std::string(t)});
+        (void)c.exec(
+            "INSERT INTO anonkit.retention_rules (name, table_name, time_column, keep) "
+            "VALUES ($1, $1, 'at', '400 days')",
+            {std::string(t)});
         anonkit::pg::RetentionOptions options;
         options.progress = false;
         const auto outcomes = anonkit::pg::run_retention(dsn, options);
@@ -138,21 +142,22 @@ int main(int argc, char** argv) {
       if (r.seconds < best.seconds) best = r;
     }
 
-    std::printf("\nretention: %ld rows, %lld expired (plain DELETE removed %lld, worker %lld); best "
-                "of 2 each\n",
-                rows, static_cast<long long>(expired), static_cast<long long>(plain.rows),
-                static_cast<long long>(worker.rows));
-    std::printf("%-28s %12s %10s %14s %10s %10s %10s\n", "", "rows/s", "seconds",
-                "longest txn ms", "ins p50", "ins p99", "ins max");
+    std::printf(
+        "\nretention: %ld rows, %lld expired (plain DELETE removed %lld, worker %lld); best "
+        "of 2 each\n",
+        rows, static_cast<long long>(expired), static_cast<long long>(plain.rows),
+        static_cast<long long>(worker.rows));
+    std::printf("%-28s %12s %10s %14s %10s %10s %10s\n", "", "rows/s", "seconds", "longest txn ms",
+                "ins p50", "ins p99", "ins max");
     for (const auto& [name, r] : {std::pair{"plain DELETE (baseline)", &plain},
                                   std::pair{"anonkit-worker retention", &worker}})
       std::printf("%-28s %12.0f %10.2f %14.0f %10.2f %10.2f %10.2f\n", name,
                   static_cast<double>(r->rows) / r->seconds, r->seconds, r->longest_ms,
                   pct(r->latencies, 0.5), pct(r->latencies, 0.99), pct(r->latencies, 1.0));
-    std::printf("worker / plain rows/s: %.2f (target >= 0.70); %lld batches; longest transaction "
-                "%.0f ms (target <= 1000)\n",
-                plain.seconds / worker.seconds, static_cast<long long>(worker.batches),
-                worker.longest_ms);
+    std::printf(
+        "worker / plain rows/s: %.2f (target >= 0.70); %lld batches; longest transaction "
+        "%.0f ms (target <= 1000)\n",
+        plain.seconds / worker.seconds, static_cast<long long>(worker.batches), worker.longest_ms);
     owner.reset();
     Connection admin("dbname=postgres");
     (void)admin.exec("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");

@@ -44,12 +44,12 @@ auto translated(F&& body) -> decltype(body()) {
   try {
     return body();
   } catch (const pqxx::broken_connection& e) {
-    throw ConnectionError(fmt::format("anonkit: lost the connection to PostgreSQL: {}",
-                                      first_line(e.what())));
+    throw ConnectionError(
+        fmt::format("anonkit: lost the connection to PostgreSQL: {}", first_line(e.what())));
   } catch (const pqxx::in_doubt_error& e) {
-    throw ConnectionError(fmt::format(
-        "anonkit: the connection broke while committing; the outcome is unknown: {}",
-        first_line(e.what())));
+    throw ConnectionError(
+        fmt::format("anonkit: the connection broke while committing; the outcome is unknown: {}",
+                    first_line(e.what())));
   } catch (const pqxx::sql_error& e) {
     throw SqlError(fmt::format("anonkit: PostgreSQL: {}", first_line(e.what())), e.sqlstate());
   } catch (const pqxx::failure& e) {
@@ -123,8 +123,7 @@ Transaction::Transaction(Connection& conn, Isolation isolation) : impl_(std::mak
         impl_->tx = std::make_unique<pqxx::work>(c);
         break;
       case Isolation::kRepeatableReadReadOnly:
-        impl_->tx = std::make_unique<
-            pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>>(c);
+        impl_->tx = std::make_unique<pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>>(c);
         break;
       case Isolation::kSerializable:
         impl_->tx = std::make_unique<pqxx::transaction<pqxx::serializable>>(c);

@@ -51,8 +51,7 @@ TableInfo describe_table(db::Connection& conn, const std::string& name) {
     throw InvalidArgument(
         fmt::format("anonkit: table '{}' is not a valid table name: {}", name, e.what()));
   }
-  if (found.empty())
-    throw InvalidArgument(fmt::format("anonkit: table '{}' does not exist", name));
+  if (found.empty()) throw InvalidArgument(fmt::format("anonkit: table '{}' does not exist", name));
   const auto& row = found.rows[0];
   TableInfo t;
   t.oid = *row[0];

@@ -23,8 +23,8 @@ struct PartitionInfo {
   std::string oid;
   std::string qualified;  // quoted schema.name
   std::string display;
-  std::string bound;      // pg_get_expr(relpartbound): FOR VALUES FROM (...) TO (...)
-  bool leaf = true;       // false: itself partitioned
+  std::string bound;  // pg_get_expr(relpartbound): FOR VALUES FROM (...) TO (...)
+  bool leaf = true;   // false: itself partitioned
 };
 
 struct TableInfo {

@@ -1,7 +1,10 @@
 // The worker CLI (CLI11): global connection and output options, one subcommand per task.
 #include "anonkit/pg/cli.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -16,16 +19,12 @@
 #include "anonkit/policy/duration.hpp"
 #include "anonkit/pseudo/keyring.hpp"
 #include "db/connection.hpp"
+#include "destroyer.hpp"
 #include "install.hpp"
 #include "report.hpp"
-#include "retention.hpp"
-#include "destroyer.hpp"
 #include "requests.hpp"
+#include "retention.hpp"
 #include "subjects.hpp"
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace anonkit::pg {
 namespace {
@@ -41,12 +40,11 @@ std::string outcomes_text(const std::vector<RuleOutcome>& outcomes, bool dry_run
                               "action", "status", dry_run ? "would" : "rows", "batches",
                               "partitions", "seconds", dry_run ? "oldest .. newest" : "");
   for (const auto& o : outcomes) {
-    s += fmt::format("{:<24} {:<10} {:<8} {:>10} {:>8} {:>10} {:>9.2f}  {}\n", o.rule, o.action,
-                     o.status, o.rows, o.batches,
-                     dry_run ? o.partitions.size() : static_cast<std::size_t>(o.partitions_dropped),
-                     o.seconds,
-                     dry_run && o.oldest ? fmt::format("{} .. {}", *o.oldest, o.newest.value_or(""))
-                                         : "");
+    s += fmt::format(
+        "{:<24} {:<10} {:<8} {:>10} {:>8} {:>10} {:>9.2f}  {}\n", o.rule, o.action, o.status,
+        o.rows, o.batches,
+        dry_run ? o.partitions.size() : static_cast<std::size_t>(o.partitions_dropped), o.seconds,
+        dry_run && o.oldest ? fmt::format("{} .. {}", *o.oldest, o.newest.value_or("")) : "");
     if (!o.error.empty()) s += fmt::format("  {}\n", o.error);
     for (const auto& p : o.partitions)
       s += fmt::format("  partition {} {}\n", p, dry_run ? "would be dropped" : "dropped");
@@ -131,10 +129,12 @@ int run_cli(int argc, char** argv) noexcept {
                               "compute cutoffs as of this earlier time instead of now");
     retention_run->add_option("--target-batch", target_batch,
                               "adaptive batches aim at this duration (default 250ms)");
-    retention_run->add_option("--lock-timeout", lock_timeout,
-                              "give up waiting for a lock after this long, then retry (default 2s)");
+    retention_run->add_option(
+        "--lock-timeout", lock_timeout,
+        "give up waiting for a lock after this long, then retry (default 2s)");
 
-    auto* daemon = app.add_subcommand("daemon", "apply retention rules every interval until stopped");
+    auto* daemon =
+        app.add_subcommand("daemon", "apply retention rules every interval until stopped");
     std::string interval;
     daemon->add_option("--interval", interval, "time between runs, e.g. 15m, 1h")->required();
     daemon->add_option("--batch", batch, "fixed rows per transaction (default: adaptive)")
@@ -144,18 +144,21 @@ int run_cli(int argc, char** argv) noexcept {
     auto* plan = app.add_subcommand("plan", "show how a subject's data is found and erased");
     plan->add_option("--subject", subject_name, "subject kind (anonkit.subjects.name)")->required();
     auto* access = app.add_subcommand("access", "export every row of one data subject as JSON");
-    access->add_option("--subject", subject_name, "subject kind (anonkit.subjects.name)")->required();
+    access->add_option("--subject", subject_name, "subject kind (anonkit.subjects.name)")
+        ->required();
     access->add_option("--key", subject_key, "the subject's key value")->required();
     access->add_option("--out", out_file, "write the export here (mode 0600) instead of stdout");
 
     auto* erase = app.add_subcommand("erase", "erase one data subject (one transaction)");
     bool erase_dry_run = false, replay = false;
-    erase->add_option("--subject", subject_name, "subject kind (anonkit.subjects.name)")->required();
+    erase->add_option("--subject", subject_name, "subject kind (anonkit.subjects.name)")
+        ->required();
     auto* erase_key = erase->add_option("--key", subject_key, "the subject's key value");
     erase->add_flag("--dry-run", erase_dry_run, "count what would be deleted, masked, detached");
-    erase->add_flag("--replay", replay,
-                    "erase again every subject whose tombstone matches a present row (after a "
-                    "restore)")
+    erase
+        ->add_flag("--replay", replay,
+                   "erase again every subject whose tombstone matches a present row (after a "
+                   "restore)")
         ->excludes(erase_key);
 
     auto* requests = app.add_subcommand("requests", "the data-subject request queue");
@@ -169,8 +172,10 @@ int run_cli(int argc, char** argv) noexcept {
     std::chrono::milliseconds interval_ms{0};
     try {
       app.parse(argc, argv);
-      if (!target_batch.empty()) ropts.target_batch = duration_option(target_batch, "--target-batch");
-      if (!lock_timeout.empty()) ropts.lock_timeout = duration_option(lock_timeout, "--lock-timeout");
+      if (!target_batch.empty())
+        ropts.target_batch = duration_option(target_batch, "--target-batch");
+      if (!lock_timeout.empty())
+        ropts.lock_timeout = duration_option(lock_timeout, "--lock-timeout");
       if (daemon->parsed()) interval_ms = duration_option(interval, "--interval");
     } catch (const CLI::ParseError& e) {
       return app.exit(e) == 0 ? kExitOk : kExitUsage;
@@ -191,7 +196,9 @@ int run_cli(int argc, char** argv) noexcept {
       db::Connection conn(dsn);
       const auto r = install_schema(conn, target_version);
       if (json)
-        print(nlohmann::json{{"from_version", r.from_version}, {"to_version", r.to_version}}.dump() + "\n");
+        print(
+            nlohmann::json{{"from_version", r.from_version}, {"to_version", r.to_version}}.dump() +
+            "\n");
       else if (r.from_version == r.to_version)
         std::printf("schema anonkit is at version %d: nothing to do\n", r.to_version);
       else
@@ -205,17 +212,24 @@ int run_cli(int argc, char** argv) noexcept {
         const SubjectModel model = load_subject_model(conn);
         const auto p = plan_for(model, subject_name);
         if (json) {
-          nlohmann::json doc = {{"subject", subject_name}, {"root", p.root}, {"tables", p.tables},
+          nlohmann::json doc = {{"subject", subject_name},
+                                {"root", p.root},
+                                {"tables", p.tables},
                                 {"deletion_order", p.deletion_order}};
           for (const auto* list : {&p.follow, &p.detach, &p.null_first, &p.deferred}) {
             nlohmann::json refs = nlohmann::json::array();
             for (std::size_t i : *list) {
               const auto& r = model.graph.references[i];
-              refs.push_back({{"name", r.name}, {"child", r.child}, {"child_columns", r.child_columns},
-                              {"parent", r.parent}, {"parent_columns", r.parent_columns}});
+              refs.push_back({{"name", r.name},
+                              {"child", r.child},
+                              {"child_columns", r.child_columns},
+                              {"parent", r.parent},
+                              {"parent_columns", r.parent_columns}});
             }
-            const char* key = list == &p.follow ? "follow" : list == &p.detach ? "detach"
-                              : list == &p.null_first ? "null_first" : "deferred";
+            const char* key = list == &p.follow       ? "follow"
+                              : list == &p.detach     ? "detach"
+                              : list == &p.null_first ? "null_first"
+                                                      : "deferred";
             doc[key] = std::move(refs);
           }
           print(doc.dump(2) + "\n");
@@ -240,9 +254,10 @@ int run_cli(int argc, char** argv) noexcept {
             write(fd, result.document.data(), result.document.size()) !=
                 static_cast<ssize_t>(result.document.size()) ||
             close(fd) != 0)
-          throw Error(fmt::format("anonkit: could not write the export to {}: expected a "
-                                  "writable path",
-                                  out_file));
+          throw Error(
+              fmt::format("anonkit: could not write the export to {}: expected a "
+                          "writable path",
+                          out_file));
         if (verbose) std::fprintf(stderr, "access: export written to %s\n", out_file.c_str());
       }
       return kExitOk;
@@ -259,7 +274,8 @@ int run_cli(int argc, char** argv) noexcept {
                    : fmt::format("erase --replay: {} {} erased again\n", n, subject_name));
         return kExitOk;
       }
-      if (subject_key.empty()) throw InvalidArgument("anonkit: erase needs --key VALUE or --replay");
+      if (subject_key.empty())
+        throw InvalidArgument("anonkit: erase needs --key VALUE or --replay");
       const auto r = erase_subject(conn, subject_name, subject_key, eopts);
       if (r.already_erased)
         std::fprintf(stderr, "anonkit: %s '%s' was already erased: nothing left to do\n",
@@ -318,7 +334,8 @@ int run_cli(int argc, char** argv) noexcept {
           const auto handled = run_requests(dsn, eopts, &g_stop);
           if (handled.done + handled.failed > 0 || verbose)
             std::fprintf(stderr, "daemon: requests: %lld done, %lld failed\n",
-                         static_cast<long long>(handled.done), static_cast<long long>(handled.failed));
+                         static_cast<long long>(handled.done),
+                         static_cast<long long>(handled.failed));
           for (const auto& o : outcomes)
             if (o.status != "done" || verbose)
               std::fprintf(stderr, "daemon: %s: %s, %lld rows%s%s\n", o.rule.c_str(),

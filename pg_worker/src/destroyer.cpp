@@ -23,9 +23,10 @@ struct KeepPolicy {
 std::map<std::string, KeepPolicy> load_policies(db::Connection& conn, const SubjectModel& model,
                                                 const EraseOptions& options) {
   std::map<std::string, KeepPolicy> out;
-  for (const auto& r : conn.exec("SELECT table_name, action, mask::text FROM anonkit.erasure_policy "
-                                 "ORDER BY table_name")
-                           .rows) {
+  for (const auto& r :
+       conn.exec("SELECT table_name, action, mask::text FROM anonkit.erasure_policy "
+                 "ORDER BY table_name")
+           .rows) {
     if (*r[1] != "mask") continue;
     TableInfo t;
     try {
@@ -42,15 +43,16 @@ std::map<std::string, KeepPolicy> load_policies(db::Connection& conn, const Subj
     for (const auto& [column, spec] : mask.items()) {
       const ColumnInfo* c = info.column(column);
       if (c == nullptr || !spec.is_string())
-        throw InvalidArgument(fmt::format(
-            "anonkit: erasure policy for {}: mask column '{}' {}", info.display, column,
-            c == nullptr ? "does not exist" : "needs a strategy name"));
+        throw InvalidArgument(
+            fmt::format("anonkit: erasure policy for {}: mask column '{}' {}", info.display, column,
+                        c == nullptr ? "does not exist" : "needs a strategy name"));
       auto m = policy::ColumnMask::parse(spec.get<std::string>());
       m.check_column(column, c->type, c->kind, c->not_null);
       if (m.needs_key() && !options.keyring)
-        throw KeyError(fmt::format("anonkit: erasure policy for {}: mask '{}' needs a key: pass "
-                                   "--key-file or set ANONKIT_KEY_FILE",
-                                   info.display, m.spec()));
+        throw KeyError(
+            fmt::format("anonkit: erasure policy for {}: mask '{}' needs a key: pass "
+                        "--key-file or set ANONKIT_KEY_FILE",
+                        info.display, m.spec()));
       p.masks.emplace_back(c, std::move(m));
     }
     out.emplace(info.display, std::move(p));
@@ -60,7 +62,8 @@ std::map<std::string, KeepPolicy> load_policies(db::Connection& conn, const Subj
 
 std::string set_null(db::Connection& conn, const std::vector<std::string>& columns) {
   std::string s;
-  for (const auto& c : columns) s += fmt::format("{}{} = NULL", s.empty() ? "" : ", ", conn.quote_name(c));
+  for (const auto& c : columns)
+    s += fmt::format("{}{} = NULL", s.empty() ? "" : ", ", conn.quote_name(c));
   return s;
 }
 
@@ -69,7 +72,12 @@ class Erase {
   Erase(db::Connection& conn, const SubjectModel& model, const subject::Plan& plan,
         const std::map<std::string, KeepPolicy>& policies, const EraseOptions& options,
         EraseResult& result)
-      : conn_(conn), m_(model), plan_(plan), policies_(policies), o_(options), r_(result),
+      : conn_(conn),
+        m_(model),
+        plan_(plan),
+        policies_(policies),
+        o_(options),
+        r_(result),
         ctx_(options.keyring) {}
 
   // Returns false when there is no such subject.
@@ -143,12 +151,13 @@ class Erase {
   std::int64_t count_referring(db::Transaction& tx, const subject::Reference& ref) {
     const auto parent = sets_.find(ref.parent);
     if (parent == sets_.end() || parent->second.empty()) return 0;
-    return tx.exec(fmt::format("SELECT count(*) FROM {} c WHERE ({}) IN (SELECT {} FROM {} p WHERE {})",
-                               m_.tables.at(ref.child).qualified,
-                               column_list(conn_, "c", ref.child_columns),
-                               column_list(conn_, "p", ref.parent_columns),
-                               m_.tables.at(ref.parent).qualified, rows_condition("p", 1)),
-                   row_params(parent->second))
+    return tx
+        .exec(fmt::format("SELECT count(*) FROM {} c WHERE ({}) IN (SELECT {} FROM {} p WHERE {})",
+                          m_.tables.at(ref.child).qualified,
+                          column_list(conn_, "c", ref.child_columns),
+                          column_list(conn_, "p", ref.parent_columns),
+                          m_.tables.at(ref.parent).qualified, rows_condition("p", 1)),
+              row_params(parent->second))
         .integer();
   }
 
@@ -172,12 +181,12 @@ class Erase {
   void detach(db::Transaction& tx, const subject::Reference& ref) {
     const auto parent = sets_.find(ref.parent);
     if (parent == sets_.end() || parent->second.empty()) return;
-    const auto n = update(
-        tx, ref.child, set_null(conn_, ref.child_columns),
-        fmt::format("({}) IN (SELECT {} FROM {} p WHERE {})", column_list(conn_, "u", ref.child_columns),
-                    column_list(conn_, "p", ref.parent_columns), m_.tables.at(ref.parent).qualified,
-                    rows_condition("p", 1)),
-        row_params(parent->second));
+    const auto n = update(tx, ref.child, set_null(conn_, ref.child_columns),
+                          fmt::format("({}) IN (SELECT {} FROM {} p WHERE {})",
+                                      column_list(conn_, "u", ref.child_columns),
+                                      column_list(conn_, "p", ref.parent_columns),
+                                      m_.tables.at(ref.parent).qualified, rows_condition("p", 1)),
+                          row_params(parent->second));
     if (n) r_.counts[ref.child]["detached"] += n;
   }
 
@@ -199,7 +208,8 @@ class Erase {
       if (m_.graph.references[i].child == table)
         for (const auto& c : m_.graph.references[i].child_columns) links.insert(c);
     std::string select = "t.tableoid::text, t.ctid::text";
-    for (const auto& [c, _] : policy.masks) select += fmt::format(", t.{}::text", conn_.quote_name(c->name));
+    for (const auto& [c, _] : policy.masks)
+      select += fmt::format(", t.{}::text", conn_.quote_name(c->name));
     const auto found = tx.exec(fmt::format("SELECT {} FROM {} t WHERE {}", select,
                                            m_.tables.at(table).qualified, rows_condition("t", 1)),
                                row_params(rows->second));
@@ -209,8 +219,9 @@ class Erase {
       arrays[1].push_back(row[1]);
       for (std::size_t k = 0; k < policy.masks.size(); ++k) {
         const auto& v = row[2 + k];
-        arrays[2 + k].push_back(policy.masks[k].second.apply(
-            v ? std::optional<std::string_view>(*v) : std::nullopt, policy.masks[k].first->kind, ctx_));
+        arrays[2 + k].push_back(
+            policy.masks[k].second.apply(v ? std::optional<std::string_view>(*v) : std::nullopt,
+                                         policy.masks[k].first->kind, ctx_));
       }
     }
     db::Params params;
@@ -223,16 +234,18 @@ class Erase {
     for (std::size_t k = 0; k < policy.masks.size(); ++k) {
       const ColumnInfo& c = *policy.masks[k].first;
       if (links.count(c.name)) continue;
-      set += fmt::format("{}{} = CAST(v.v{} AS {})", set.empty() ? "" : ", ", conn_.quote_name(c.name),
-                         k + 2, c.type);
+      set += fmt::format("{}{} = CAST(v.v{} AS {})", set.empty() ? "" : ", ",
+                         conn_.quote_name(c.name), k + 2, c.type);
     }
-    for (const auto& l : links) set += fmt::format("{}{} = NULL", set.empty() ? "" : ", ", conn_.quote_name(l));
+    for (const auto& l : links)
+      set += fmt::format("{}{} = NULL", set.empty() ? "" : ", ", conn_.quote_name(l));
     (void)tx.exec("SET LOCAL enable_hashjoin = off");
     (void)tx.exec("SET LOCAL enable_mergejoin = off");
-    const auto r = tx.exec(fmt::format("UPDATE {} t SET {} FROM unnest({}) AS v({}) WHERE "
-                                       "t.tableoid = CAST(v.v0 AS oid) AND t.ctid = CAST(v.v1 AS tid)",
-                                       m_.tables.at(table).qualified, set, unnest, names),
-                           params);
+    const auto r =
+        tx.exec(fmt::format("UPDATE {} t SET {} FROM unnest({}) AS v({}) WHERE "
+                            "t.tableoid = CAST(v.v0 AS oid) AND t.ctid = CAST(v.v1 AS tid)",
+                            m_.tables.at(table).qualified, set, unnest, names),
+                params);
     (void)tx.exec("SET LOCAL enable_hashjoin = on");
     (void)tx.exec("SET LOCAL enable_mergejoin = on");
     r_.counts[table]["masked"] += static_cast<std::int64_t>(r.affected);
@@ -249,10 +262,10 @@ class Erase {
       std::string cols;
       for (std::size_t k = 0; k < ref.parent_columns.size(); ++k)
         cols += fmt::format("{}p.{}::text", k ? ", " : "", conn_.quote_name(ref.parent_columns[k]));
-      out.emplace_back(i, tx.exec(fmt::format("SELECT DISTINCT {} FROM {} p WHERE {}", cols,
-                                              m_.tables.at(ref.parent).qualified,
-                                              rows_condition("p", 1)),
-                                  row_params(parent->second)));
+      out.emplace_back(
+          i, tx.exec(fmt::format("SELECT DISTINCT {} FROM {} p WHERE {}", cols,
+                                 m_.tables.at(ref.parent).qualified, rows_condition("p", 1)),
+                     row_params(parent->second)));
     }
     return out;
   }
@@ -276,8 +289,9 @@ class Erase {
     const RowSets again = find_subject_rows(conn_, tx, m_, plan_, kind, key, false);
     for (const auto& [table, rows] : again)
       if (!rows.empty())
-        throw db::SqlError(fmt::format("anonkit: verification found {} rows of {} left", rows.size(), table),
-                           "40001");
+        throw db::SqlError(
+            fmt::format("anonkit: verification found {} rows of {} left", rows.size(), table),
+            "40001");
     for (const auto& [i, values] : link_values) {
       const auto& ref = m_.graph.references[i];
       if (policies_.count(ref.child)) continue;
@@ -286,16 +300,18 @@ class Erase {
         db::Params params;
         for (std::size_t k = 0; k < ref.child_columns.size(); ++k) {
           params.push_back(v[k]);
-          where += fmt::format("{}{}::text = ${}", k ? " AND " : "", conn_.quote_name(ref.child_columns[k]),
-                               k + 1);
+          where += fmt::format("{}{}::text = ${}", k ? " AND " : "",
+                               conn_.quote_name(ref.child_columns[k]), k + 1);
         }
-        if (tx.exec(fmt::format("SELECT count(*) FROM {} WHERE {}", m_.tables.at(ref.child).qualified, where),
+        if (tx.exec(fmt::format("SELECT count(*) FROM {} WHERE {}",
+                                m_.tables.at(ref.child).qualified, where),
                     params)
                 .integer() > 0)
           // Retried as a serialization failure: the new row is found and erased next time.
-          throw db::SqlError(fmt::format("anonkit: a row of {} matching {} appeared during the erase",
-                                         ref.child, ref.name),
-                             "40001");
+          throw db::SqlError(
+              fmt::format("anonkit: a row of {} matching {} appeared during the erase", ref.child,
+                          ref.name),
+              "40001");
       }
     }
   }
@@ -312,8 +328,11 @@ class Erase {
 
 std::string receipt_json(const std::string& kind, const std::string& hash, const EraseResult& r,
                          bool dry_run, const std::string& at) {
-  nlohmann::json doc = {{"subject", kind},     {"key_hash", hash},   {"dry_run", dry_run},
-                        {"erased_at", at},     {"already_erased", r.already_erased},
+  nlohmann::json doc = {{"subject", kind},
+                        {"key_hash", hash},
+                        {"dry_run", dry_run},
+                        {"erased_at", at},
+                        {"already_erased", r.already_erased},
                         {"tables", r.counts}};
   if (r.already_erased) doc["note"] = "no such subject now; a tombstone shows it was erased before";
   return doc.dump();
@@ -333,9 +352,10 @@ EraseResult erase_subject(db::Connection& conn, const std::string& kind, const s
       db::Transaction tx(conn);
       Erase erase(conn, model, plan, policies, options, result);
       if (!erase.run(tx, kind, key)) {
-        const auto tomb = tx.exec("SELECT count(*) FROM anonkit.erasures WHERE subject = $1 AND "
-                                  "subject_key_hash = $2",
-                                  {kind, hash});
+        const auto tomb = tx.exec(
+            "SELECT count(*) FROM anonkit.erasures WHERE subject = $1 AND "
+            "subject_key_hash = $2",
+            {kind, hash});
         if (tomb.integer() == 0)
           throw SubjectNotFound(fmt::format("anonkit: no {} with {} = '{}' in {}", kind,
                                             model.kinds.at(kind).key->name, key,
@@ -345,16 +365,18 @@ EraseResult erase_subject(db::Connection& conn, const std::string& kind, const s
       const std::string at = tx.exec("SELECT to_json(clock_timestamp())#>>'{}'").scalar();
       result.receipt = receipt_json(kind, hash, result, options.dry_run, at);
       if (options.dry_run) return result;  // rolled back: nothing changed, nothing recorded
-      (void)tx.exec("INSERT INTO anonkit.audit (kind, subject, subject_key_hash, request_id, counts, "
-                    "note, worker) VALUES ('erase', $1, $2, CAST($3 AS bigint), CAST($4 AS jsonb), $5, $6)",
-                    {kind, hash,
-                     options.request_id ? db::Value(std::to_string(*options.request_id)) : db::Value(),
-                     nlohmann::json(result.counts).dump(),
-                     result.already_erased ? db::Value("already erased") : db::Value(),
-                     fmt::format("pid {}", getpid())});
-      (void)tx.exec("INSERT INTO anonkit.erasures (subject, subject_key_hash) VALUES ($1, $2) "
-                    "ON CONFLICT DO NOTHING",
-                    {kind, hash});
+      (void)tx.exec(
+          "INSERT INTO anonkit.audit (kind, subject, subject_key_hash, request_id, counts, "
+          "note, worker) VALUES ('erase', $1, $2, CAST($3 AS bigint), CAST($4 AS jsonb), $5, $6)",
+          {kind, hash,
+           options.request_id ? db::Value(std::to_string(*options.request_id)) : db::Value(),
+           nlohmann::json(result.counts).dump(),
+           result.already_erased ? db::Value("already erased") : db::Value(),
+           fmt::format("pid {}", getpid())});
+      (void)tx.exec(
+          "INSERT INTO anonkit.erasures (subject, subject_key_hash) VALUES ($1, $2) "
+          "ON CONFLICT DO NOTHING",
+          {kind, hash});
       tx.commit();
       return result;
     } catch (const db::SqlError& e) {
@@ -364,18 +386,20 @@ EraseResult erase_subject(db::Connection& conn, const std::string& kind, const s
   }
 }
 
-std::int64_t replay_erasures(db::Connection& conn, const std::string& kind, const EraseOptions& options) {
+std::int64_t replay_erasures(db::Connection& conn, const std::string& kind,
+                             const EraseOptions& options) {
   const SubjectModel model = load_subject_model(conn);
   (void)plan_for(model, kind);
   const SubjectKind& k = model.kinds.at(kind);
   std::set<std::string> tombstones;
-  for (const auto& r : conn.exec("SELECT subject_key_hash FROM anonkit.erasures WHERE subject = $1", {kind}).rows)
+  for (const auto& r :
+       conn.exec("SELECT subject_key_hash FROM anonkit.erasures WHERE subject = $1", {kind}).rows)
     tombstones.insert(*r[0]);
   if (tombstones.empty()) return 0;
   // The hash is one-way: every present key is hashed and compared (a pass over the root table).
   std::int64_t erased = 0;
-  for (const auto& r : conn.exec(fmt::format("SELECT {}::text FROM {}", conn.quote_name(k.key->name),
-                                             k.table.qualified))
+  for (const auto& r : conn.exec(fmt::format("SELECT {}::text FROM {}",
+                                             conn.quote_name(k.key->name), k.table.qualified))
                            .rows) {
     if (!r[0] || !tombstones.count(hash_subject_key(kind, *r[0], options.keyring.get()))) continue;
     (void)erase_subject(conn, kind, *r[0], options);

@@ -45,11 +45,12 @@ InstallResult install_schema(db::Connection& conn, std::optional<int> target) {
     try {
       tx.exec_script(std::string(m.sql));
     } catch (const db::SqlError& e) {
-      throw Error(fmt::format("anonkit: migration {} failed, nothing was changed: {}", m.name,
-                              e.what()));
+      throw Error(
+          fmt::format("anonkit: migration {} failed, nothing was changed: {}", m.name, e.what()));
     }
-    (void)tx.exec("INSERT INTO anonkit.schema_version (version, name) VALUES (CAST($1 AS integer), $2)",
-                  {std::to_string(m.version), std::string(m.name)});
+    (void)tx.exec(
+        "INSERT INTO anonkit.schema_version (version, name) VALUES (CAST($1 AS integer), $2)",
+        {std::to_string(m.version), std::string(m.name)});
   }
   tx.commit();
   return result;

@@ -37,15 +37,16 @@ std::string status_report(db::Connection& conn, bool json) {
       backlog_text = std::to_string(n);
     } catch (const std::exception&) {  // doctor and the run itself say why
     }
-    doc["rules"].push_back({{"rule", *r[0]},
-                            {"table", *r[1]},
-                            {"action", *r[4]},
-                            {"enabled", *r[5] == "true"},
-                            {"last_status", value(r[6])},
-                            {"last_started_at", value(r[7])},
-                            {"last_rows", r[8] ? nlohmann::json(std::stoll(*r[8])) : nlohmann::json()},
-                            {"last_error", value(r[9])},
-                            {"backlog", backlog}});
+    doc["rules"].push_back(
+        {{"rule", *r[0]},
+         {"table", *r[1]},
+         {"action", *r[4]},
+         {"enabled", *r[5] == "true"},
+         {"last_status", value(r[6])},
+         {"last_started_at", value(r[7])},
+         {"last_rows", r[8] ? nlohmann::json(std::stoll(*r[8])) : nlohmann::json()},
+         {"last_error", value(r[9])},
+         {"backlog", backlog}});
     text += fmt::format("{:<24} {:<10} {:<9} {:<8} {:>12} {:<26} {}\n", *r[0], *r[4],
                         *r[5] == "true" ? "enabled" : "disabled", r[6].value_or("never"),
                         backlog_text, r[7].value_or("-"), r[9].value_or(""));
@@ -63,12 +64,14 @@ std::string status_report(db::Connection& conn, bool json) {
                      {"next_due", value(qr[3])}};
   text += fmt::format("\nrequests: {} open, {} failed, {} overdue{}\n", *qr[0], *qr[1], *qr[2],
                       qr[3] ? ", next due " + *qr[3] : "");
-  for (const auto& r : conn.exec("SELECT id::text, kind, subject, status, due_at::text, "
-                                 "coalesce(error, '') FROM anonkit.requests WHERE status = 'failed' "
-                                 "OR (status IN ('pending', 'running') AND due_at < now()) "
-                                 "ORDER BY due_at LIMIT 20")
-                           .rows)
-    text += fmt::format("  request {} {} {} {} due {} {}\n", *r[0], *r[1], *r[2], *r[3], *r[4], *r[5]);
+  for (const auto& r :
+       conn.exec("SELECT id::text, kind, subject, status, due_at::text, "
+                 "coalesce(error, '') FROM anonkit.requests WHERE status = 'failed' "
+                 "OR (status IN ('pending', 'running') AND due_at < now()) "
+                 "ORDER BY due_at LIMIT 20")
+           .rows)
+    text +=
+        fmt::format("  request {} {} {} {} due {} {}\n", *r[0], *r[1], *r[2], *r[3], *r[4], *r[5]);
   return json ? doc.dump(2) + "\n" : text;
 }
 
@@ -107,8 +110,9 @@ std::string doctor_report(db::Connection& conn, bool json, int& problems) {
                                 "are never dropped, rows are deleted in batches",
                                 t.display, c->name));
     if (t.partitioned && r[5])
-      warn(subject, "the rule has a filter: partitions are never dropped whole, rows are deleted "
-                    "in batches");
+      warn(subject,
+           "the rule has a filter: partitions are never dropped whole, rows are deleted "
+           "in batches");
     if (r[5]) {
       try {
         policy::check_sql_condition(*r[5]);
@@ -128,22 +132,21 @@ std::string doctor_report(db::Connection& conn, bool json, int& problems) {
   // Foreign keys without an index on the referencing columns: the Retriever and the Destroyer
   // look rows up by them, and every delete of a parent scans the child.
   for (const auto& r :
-       conn.exec(
-               "SELECT c.conrelid::regclass::text, c.conname, "
-               "(SELECT string_agg(a.attname, ', ' ORDER BY k.ord) FROM unnest(c.conkey) WITH "
-               "ORDINALITY k(attnum, ord) JOIN pg_attribute a ON a.attrelid = c.conrelid AND "
-               "a.attnum = k.attnum) "
-               "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
-               "JOIN pg_namespace n ON n.oid = t.relnamespace "
-               "WHERE c.contype = 'f' AND c.conparentid = 0 AND n.nspname NOT IN "
-               "('pg_catalog', 'information_schema') AND NOT EXISTS (SELECT 1 FROM pg_index i "
-               "WHERE i.indrelid = c.conrelid AND "
-               "(i.indkey::int2[])[0:cardinality(c.conkey) - 1] @> c.conkey AND "
-               "(i.indkey::int2[])[0:cardinality(c.conkey) - 1] <@ c.conkey) "
-               "ORDER BY 1, 2")
+       conn.exec("SELECT c.conrelid::regclass::text, c.conname, "
+                 "(SELECT string_agg(a.attname, ', ' ORDER BY k.ord) FROM unnest(c.conkey) WITH "
+                 "ORDINALITY k(attnum, ord) JOIN pg_attribute a ON a.attrelid = c.conrelid AND "
+                 "a.attnum = k.attnum) "
+                 "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+                 "JOIN pg_namespace n ON n.oid = t.relnamespace "
+                 "WHERE c.contype = 'f' AND c.conparentid = 0 AND n.nspname NOT IN "
+                 "('pg_catalog', 'information_schema') AND NOT EXISTS (SELECT 1 FROM pg_index i "
+                 "WHERE i.indrelid = c.conrelid AND "
+                 "(i.indkey::int2[])[0:cardinality(c.conkey) - 1] @> c.conkey AND "
+                 "(i.indkey::int2[])[0:cardinality(c.conkey) - 1] <@ c.conkey) "
+                 "ORDER BY 1, 2")
            .rows)
-    warn("table " + *r[0], fmt::format("foreign key {} ({}) has no index on its columns", *r[1],
-                                       r[2].value_or("?")));
+    warn("table " + *r[0],
+         fmt::format("foreign key {} ({}) has no index on its columns", *r[1], r[2].value_or("?")));
   problems = static_cast<int>(items.size());
   if (json) return nlohmann::json{{"warnings", items}}.dump(2) + "\n";
   if (items.empty()) return "doctor: no problems found\n";

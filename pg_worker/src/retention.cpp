@@ -43,7 +43,7 @@ struct Plan {
   std::vector<const ColumnInfo*> key;    // primary key (empty: delete by ctid)
   std::vector<const ColumnInfo*> order;  // keyset order
   std::vector<MaskedColumn> masks;
-  std::string filter;                    // " AND (...)" or empty
+  std::string filter;  // " AND (...)" or empty
   bool drop_partitions = false;
 };
 
@@ -83,7 +83,8 @@ Plan validate(db::Connection& conn, const Rule& rule, const RetentionOptions& op
     policy::check_sql_condition(*rule.filter);
     p.filter = fmt::format(" AND ({})", *rule.filter);
     try {  // planned, never run: a non-boolean or misspelt filter fails here, before any row
-      (void)conn.exec(fmt::format("EXPLAIN SELECT 1 FROM {} WHERE true{}", p.table.qualified, p.filter));
+      (void)conn.exec(
+          fmt::format("EXPLAIN SELECT 1 FROM {} WHERE true{}", p.table.qualified, p.filter));
     } catch (const db::SqlError& e) {
       throw InvalidArgument(fmt::format("anonkit: filter is not a valid condition on {}: {}",
                                         p.table.display, e.what()));
@@ -103,7 +104,8 @@ Plan validate(db::Connection& conn, const Rule& rule, const RetentionOptions& op
     }
     if (!mask.is_object() || mask.empty())
       throw InvalidArgument(
-          "anonkit: mask must be a JSON object {\"column\": \"strategy\"} with at least one column");
+          "anonkit: mask must be a JSON object {\"column\": \"strategy\"} with at least one "
+          "column");
     for (const auto& [column, spec] : mask.items()) {
       const ColumnInfo* c = p.table.column(column);
       if (c == nullptr)
@@ -114,15 +116,15 @@ Plan validate(db::Connection& conn, const Rule& rule, const RetentionOptions& op
             "anonkit: mask column '{}' is part of the primary key of {}: it cannot be masked",
             column, p.table.display));
       if (!spec.is_string())
-        throw InvalidArgument(fmt::format("anonkit: mask of column '{}': expected a strategy name",
-                                          column));
+        throw InvalidArgument(
+            fmt::format("anonkit: mask of column '{}': expected a strategy name", column));
       auto m = policy::ColumnMask::parse(spec.get<std::string>());
       m.check_column(column, c->type, c->kind, c->not_null);
       if (m.needs_key() && !options.keyring && options.require_keys)
-        throw KeyError(fmt::format(
-            "anonkit: mask '{}' of column '{}' needs a key: pass --key-file or set "
-            "ANONKIT_KEY_FILE",
-            m.spec(), column));
+        throw KeyError(
+            fmt::format("anonkit: mask '{}' of column '{}' needs a key: pass --key-file or set "
+                        "ANONKIT_KEY_FILE",
+                        m.spec(), column));
       p.masks.push_back({c, std::move(m)});
     }
     p.order.push_back(p.time);
@@ -150,8 +152,8 @@ class Progress {
     if (total_ && rate > 0 && *total_ > rows)
       eta = fmt::format(", ETA {:.0f} s", static_cast<double>(*total_ - rows) / rate);
     std::fprintf(stderr, "\r\033[Kretention: %s: %lld%s rows, %.0f rows/s%s", rule_.c_str(),
-                 static_cast<long long>(rows),
-                 total_ ? fmt::format(" of {}", *total_).c_str() : "", rate, eta.c_str());
+                 static_cast<long long>(rows), total_ ? fmt::format(" of {}", *total_).c_str() : "",
+                 rate, eta.c_str());
   }
   void done() {
     if (tty_) std::fprintf(stderr, "\r\033[K");
@@ -170,8 +172,7 @@ class RuleRun {
       : conn_(conn), p_(plan), o_(options), out_(out), ctx_(options.keyring) {}
 
   void compute_cutoff() {
-    const std::string now =
-        o_.as_of ? "CAST($2 AS timestamptz)" : std::string("now()");
+    const std::string now = o_.as_of ? "CAST($2 AS timestamptz)" : std::string("now()");
     if (o_.as_of) {
       const auto future = conn_.exec("SELECT CAST($1 AS timestamptz) > now()", {*o_.as_of});
       if (future.scalar() == "t")
@@ -180,11 +181,10 @@ class RuleRun {
     }
     db::Params params{p_.rule.keep};
     if (o_.as_of) params.push_back(*o_.as_of);
-    const auto r = conn_.exec(
-        fmt::format("SELECT CAST({0} - CAST($1 AS interval) AS {1})::text, "
-                    "({0} - CAST($1 AS interval))::text",
-                    now, p_.time->type),
-        params);
+    const auto r = conn_.exec(fmt::format("SELECT CAST({0} - CAST($1 AS interval) AS {1})::text, "
+                                          "({0} - CAST($1 AS interval))::text",
+                                          now, p_.time->type),
+                              params);
     cutoff_ = *r.rows[0][0];
     cutoff_tz_ = *r.rows[0][1];
     out_.cutoff = cutoff_;
@@ -196,9 +196,10 @@ class RuleRun {
     std::string where = fmt::format("{} < {}{}", q(p_.time->name), cast("$1", *p_.time), p_.filter);
     db::Params params{cutoff_};
     if (p_.rule.action == "anonymize") add_cursor_condition(load_cursor(), where, params);
-    const auto r = conn_.exec(fmt::format("SELECT count(*), min({0})::text, max({0})::text FROM {1} WHERE {2}",
-                                          q(p_.time->name), p_.table.qualified, where),
-                              params);
+    const auto r =
+        conn_.exec(fmt::format("SELECT count(*), min({0})::text, max({0})::text FROM {1} WHERE {2}",
+                               q(p_.time->name), p_.table.qualified, where),
+                   params);
     out_.rows = std::stoll(*r.rows[0][0]);
     out_.oldest = r.rows[0][1];
     out_.newest = r.rows[0][2];
@@ -217,8 +218,8 @@ class RuleRun {
         if (!partition_expired(tx, part)) return;
         const auto n = tx.exec(fmt::format("SELECT count(*) FROM {}", part.qualified)).integer();
         // Detached is not enough: a detached partition still holds the personal data.
-        (void)tx.exec(fmt::format("ALTER TABLE {} DETACH PARTITION {}", p_.table.qualified,
-                                  part.qualified));
+        (void)tx.exec(
+            fmt::format("ALTER TABLE {} DETACH PARTITION {}", p_.table.qualified, part.qualified));
         (void)tx.exec(fmt::format("DROP TABLE {}", part.qualified));
         tx.commit();
         out_.rows += n;
@@ -340,16 +341,17 @@ class RuleRun {
   std::vector<Leaf> leaves() {
     std::vector<Leaf> out;
     for (const auto& r :
-         conn_.exec("SELECT c.oid::text, quote_ident(n.nspname) || '.' || quote_ident(c.relname), "
-                    "EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = c.oid "
-                    "AND a.attnum = i.indkey[0] WHERE i.indrelid = c.oid AND i.indisvalid AND "
-                    "a.attname = $2)::text, c.reltuples::text, c.relpages::text "
-                    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    // pg_partition_tree() is empty for a table outside any partition tree.
-                    "WHERE c.oid IN (SELECT relid FROM pg_partition_tree(CAST($1 AS oid)) "
-                    "WHERE isleaf UNION ALL SELECT CAST($1 AS oid)) AND c.relkind = 'r' "
-                    "ORDER BY c.relname",
-                    {p_.table.oid, p_.time->name})
+         conn_
+             .exec("SELECT c.oid::text, quote_ident(n.nspname) || '.' || quote_ident(c.relname), "
+                   "EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = c.oid "
+                   "AND a.attnum = i.indkey[0] WHERE i.indrelid = c.oid AND i.indisvalid AND "
+                   "a.attname = $2)::text, c.reltuples::text, c.relpages::text "
+                   "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                   // pg_partition_tree() is empty for a table outside any partition tree.
+                   "WHERE c.oid IN (SELECT relid FROM pg_partition_tree(CAST($1 AS oid)) "
+                   "WHERE isleaf UNION ALL SELECT CAST($1 AS oid)) AND c.relkind = 'r' "
+                   "ORDER BY c.relname",
+                   {p_.table.oid, p_.time->name})
              .rows)
       out.push_back({*r[0], *r[1], *r[2] == "true", std::stod(*r[3]), std::stod(*r[4])});
     return out;
@@ -360,8 +362,8 @@ class RuleRun {
     std::string where = fmt::format("{} < {}{}", q(p_.time->name), cast("$1", *p_.time), p_.filter);
     db::Params params{cutoff_};
     if (p_.rule.action == "anonymize") add_cursor_condition(load_cursor(), where, params);
-    return conn_.exec(fmt::format("SELECT count(*) FROM {} WHERE {}", p_.table.qualified, where),
-                      params)
+    return conn_
+        .exec(fmt::format("SELECT count(*) FROM {} WHERE {}", p_.table.qualified, where), params)
         .integer();
   }
 
@@ -399,10 +401,10 @@ class RuleRun {
   void delete_leaf(const Leaf& leaf, Progress& progress) {
     bool by_index = leaf.time_index;
     if (by_index && leaf.tuples > 0) {
-      const auto plan = conn_.exec(
-          fmt::format("EXPLAIN (FORMAT JSON) SELECT 1 FROM {} WHERE {} < {}{}", leaf.qualified,
-                      q(p_.time->name), cast("$1", *p_.time), p_.filter),
-          {cutoff_});
+      const auto plan =
+          conn_.exec(fmt::format("EXPLAIN (FORMAT JSON) SELECT 1 FROM {} WHERE {} < {}{}",
+                                 leaf.qualified, q(p_.time->name), cast("$1", *p_.time), p_.filter),
+                     {cutoff_});
       const double estimate =
           nlohmann::json::parse(plan.scalar())[0]["Plan"]["Plan Rows"].get<double>();
       by_index = estimate / leaf.tuples < kIndexShare;
@@ -415,19 +417,23 @@ class RuleRun {
       return;
     }
     const std::int64_t blocks =
-        conn_.exec("SELECT pg_relation_size(CAST($1 AS oid)) / current_setting('block_size')::bigint",
-                   {leaf.oid})
+        conn_
+            .exec(
+                "SELECT pg_relation_size(CAST($1 AS oid)) / current_setting('block_size')::bigint",
+                {leaf.oid})
             .integer();
     const double rows_per_block =
         leaf.pages > 0 && leaf.tuples > 0 ? leaf.tuples / leaf.pages : 50.0;
     std::int64_t size =
-        o_.batch ? std::max<std::int64_t>(1, static_cast<std::int64_t>(
-                                                 static_cast<double>(*o_.batch) / rows_per_block))
-                 : 64;
+        o_.batch
+            ? std::max<std::int64_t>(
+                  1, static_cast<std::int64_t>(static_cast<double>(*o_.batch) / rows_per_block))
+            : 64;
     std::int64_t next = 0;
-    run_batches(progress, size, o_.batch.has_value(),
-                [&](std::int64_t n) { return delete_by_blocks(leaf, n, next, blocks); },
-                /*min_size=*/1, /*max_size=*/1 << 20);
+    run_batches(
+        progress, size, o_.batch.has_value(),
+        [&](std::int64_t n) { return delete_by_blocks(leaf, n, next, blocks); },
+        /*min_size=*/1, /*max_size=*/1 << 20);
   }
 
   // Deletes the past rows of the next `n` blocks. Returns 0 only when no block is left: a range
@@ -478,11 +484,12 @@ class RuleRun {
       where += fmt::format(" AND {} >= {}", q(p_.time->name), cast("$3", *p_.time));
     }
     const auto r = tx.exec(
-        fmt::format("WITH b AS (SELECT ctid, {1} AS t FROM {0} WHERE {2} ORDER BY {1} "
-                    "LIMIT CAST($2 AS bigint) FOR UPDATE SKIP LOCKED), "
-                    "d AS (DELETE FROM {0} WHERE ctid = ANY(ARRAY(SELECT ctid FROM b)) RETURNING 1) "
-                    "SELECT (SELECT count(*) FROM d), max(t)::text FROM b",
-                    leaf.qualified, q(p_.time->name), where),
+        fmt::format(
+            "WITH b AS (SELECT ctid, {1} AS t FROM {0} WHERE {2} ORDER BY {1} "
+            "LIMIT CAST($2 AS bigint) FOR UPDATE SKIP LOCKED), "
+            "d AS (DELETE FROM {0} WHERE ctid = ANY(ARRAY(SELECT ctid FROM b)) RETURNING 1) "
+            "SELECT (SELECT count(*) FROM d), max(t)::text FROM b",
+            leaf.qualified, q(p_.time->name), where),
         params);
     tx.commit();
     const auto deleted = std::stoll(*r.rows[0][0]);
@@ -500,8 +507,7 @@ class RuleRun {
     (void)tx.exec("SET LOCAL enable_hashjoin = off");
     (void)tx.exec("SET LOCAL enable_mergejoin = off");
     db::Params params{cutoff_, std::to_string(size)};
-    std::string where =
-        fmt::format("{} < {}{}", q(p_.time->name), cast("$1", *p_.time), p_.filter);
+    std::string where = fmt::format("{} < {}{}", q(p_.time->name), cast("$1", *p_.time), p_.filter);
     add_cursor_condition(last, where, params);
     std::string select = column_list(p_.order, "", "::text");
     for (const auto& m : p_.masks)
@@ -510,11 +516,11 @@ class RuleRun {
                     : fmt::format(", {}::text", q(m.column->name));
     // FOR UPDATE, not SKIP LOCKED: the cursor moves past every row it passes, so none may be
     // skipped. A row held too long by an application makes the batch time out and retry.
-    const auto rows = tx.exec(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} "
-                                          "LIMIT CAST($2 AS bigint) FOR UPDATE",
-                                          select, p_.table.qualified, where,
-                                          column_list(p_.order, "")),
-                              params);
+    const auto rows =
+        tx.exec(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} "
+                            "LIMIT CAST($2 AS bigint) FOR UPDATE",
+                            select, p_.table.qualified, where, column_list(p_.order, "")),
+                params);
     if (rows.empty()) return 0;
     const std::size_t nkey = p_.key.size(), first_mask = p_.order.size();
     std::vector<std::vector<db::Value>> arrays(nkey + p_.masks.size());
@@ -522,9 +528,9 @@ class RuleRun {
       for (std::size_t k = 0; k < nkey; ++k) arrays[k].push_back(row[1 + k]);
       for (std::size_t m = 0; m < p_.masks.size(); ++m) {
         const auto& v = row[first_mask + m];
-        arrays[nkey + m].push_back(p_.masks[m].mask.apply(
-            v ? std::optional<std::string_view>(*v) : std::nullopt, p_.masks[m].column->kind,
-            ctx_));
+        arrays[nkey + m].push_back(
+            p_.masks[m].mask.apply(v ? std::optional<std::string_view>(*v) : std::nullopt,
+                                   p_.masks[m].column->kind, ctx_));
       }
     }
     db::Params update_params;
@@ -587,7 +593,8 @@ std::vector<Rule> load_rules(db::Connection& conn, const RetentionOptions& optio
                            .rows)
     rules.push_back({*r[0], *r[1], *r[2], *r[3], *r[4], *r[5], r[6], r[7]});
   if (options.rule && rules.empty())
-    throw InvalidArgument(fmt::format("anonkit: there is no retention rule named '{}'", *options.rule));
+    throw InvalidArgument(
+        fmt::format("anonkit: there is no retention rule named '{}'", *options.rule));
   return rules;
 }
 
@@ -612,9 +619,10 @@ void run_rule(db::Connection& conn, const Rule& rule, const RetentionOptions& op
   out.action = rule.action;
   out.table = rule.table_name;
   const auto run_id =
-      conn.exec("INSERT INTO anonkit.runs (rule, action, dry_run, worker) VALUES ($1, $2, "
-                "CAST($3 AS boolean), $4) RETURNING id::text",
-                {rule.name, rule.action, options.dry_run ? "true" : "false", worker_id()})
+      conn.exec(
+              "INSERT INTO anonkit.runs (rule, action, dry_run, worker) VALUES ($1, $2, "
+              "CAST($3 AS boolean), $4) RETURNING id::text",
+              {rule.name, rule.action, options.dry_run ? "true" : "false", worker_id()})
           .scalar();
   const auto lock = conn.exec("SELECT pg_try_advisory_lock($1, CAST($2 AS integer))",
                               {std::to_string(kLockSpace), rule.id});
@@ -653,9 +661,10 @@ void run_rule(db::Connection& conn, const Rule& rule, const RetentionOptions& op
     out.table = plan.table.display;
     RuleRun run(conn, plan, options, out);
     run.compute_cutoff();
-    (void)conn.exec("UPDATE anonkit.runs SET cutoff = CAST($2 AS timestamptz) WHERE id = "
-                    "CAST($1 AS bigint)",
-                    {run_id, run.cutoff_tz()});
+    (void)conn.exec(
+        "UPDATE anonkit.runs SET cutoff = CAST($2 AS timestamptz) WHERE id = "
+        "CAST($1 AS bigint)",
+        {run_id, run.cutoff_tz()});
     if (options.dry_run) {
       run.dry_run();
     } else {
@@ -705,11 +714,11 @@ std::vector<RuleOutcome> run_retention(const std::string& dsn, const RetentionOp
       out.error = rule_error(rule, e.what());
     }
     if (options.progress && !isatty(STDERR_FILENO) && !options.dry_run)
-      std::fprintf(stderr, "retention: %s: %s, %lld rows, %lld batches, %lld partitions, %.1f s%s%s\n",
-                   out.rule.c_str(), out.status.c_str(), static_cast<long long>(out.rows),
-                   static_cast<long long>(out.batches),
-                   static_cast<long long>(out.partitions_dropped), out.seconds,
-                   out.error.empty() ? "" : ": ", out.error.c_str());
+      std::fprintf(
+          stderr, "retention: %s: %s, %lld rows, %lld batches, %lld partitions, %.1f s%s%s\n",
+          out.rule.c_str(), out.status.c_str(), static_cast<long long>(out.rows),
+          static_cast<long long>(out.batches), static_cast<long long>(out.partitions_dropped),
+          out.seconds, out.error.empty() ? "" : ": ", out.error.c_str());
     outcomes.push_back(std::move(out));
   }
   return outcomes;

@@ -16,9 +16,9 @@ namespace anonkit::pg {
 
 struct RetentionOptions {
   bool dry_run = false;
-  std::optional<std::int64_t> batch;       // fixed rows per batch; default adapts to target_batch
-  std::optional<std::string> rule;         // only this rule
-  std::optional<std::string> as_of;        // compute cutoffs as of this (past) time, not now()
+  std::optional<std::int64_t> batch;  // fixed rows per batch; default adapts to target_batch
+  std::optional<std::string> rule;    // only this rule
+  std::optional<std::string> as_of;   // compute cutoffs as of this (past) time, not now()
   std::chrono::milliseconds target_batch{250};
   std::chrono::milliseconds lock_timeout{2000};
   std::chrono::milliseconds statement_timeout{30000};
@@ -33,7 +33,7 @@ struct RuleOutcome {
   std::string action;
   std::string status;  // done | failed | skipped | stopped
   std::string table;
-  std::string cutoff;  // in the time column's type
+  std::string cutoff;     // in the time column's type
   std::int64_t rows = 0;  // deleted or anonymized (dry run: would be)
   std::int64_t batches = 0;
   std::int64_t partitions_dropped = 0;

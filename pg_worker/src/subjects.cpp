@@ -48,40 +48,44 @@ SubjectModel load_subject_model(db::Connection& conn) {
     try {
       kind.table = describe_table(conn, *r[1]);
     } catch (const InvalidArgument& e) {
-      throw InvalidArgument(
-          fmt::format("anonkit: subject '{}': {}", kind.name, std::string_view(e.what()).substr(9)));
+      throw InvalidArgument(fmt::format("anonkit: subject '{}': {}", kind.name,
+                                        std::string_view(e.what()).substr(9)));
     }
     m.subject_tables.insert(kind.table.display);
     m.tables.try_emplace(kind.table.display, kind.table);
     auto& stored = m.kinds.emplace(kind.name, std::move(kind)).first->second;
     stored.key = stored.table.column(*r[2]);  // points into the kind's own copy of the table
     if (stored.key == nullptr)
-      throw InvalidArgument(fmt::format("anonkit: subject '{}': key column '{}' does not exist in {}",
-                                        stored.name, *r[2], stored.table.display));
+      throw InvalidArgument(
+          fmt::format("anonkit: subject '{}': key column '{}' does not exist in {}", stored.name,
+                      *r[2], stored.table.display));
   }
   // Declared foreign keys of user schemas; clones on partitions (conparentid <> 0) are the same
   // constraint again.
-  for (const auto& r :
-       conn.exec(
-               "SELECT c.conname, cn.nspname || '.' || cc.relname, pn.nspname || '.' || pc.relname, "
-               "array_to_string(ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY "
-               "  k(n, o) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n "
-               "  ORDER BY k.o), chr(1)), "
-               "array_to_string(ARRAY(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY "
-               "  k(n, o) JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n "
-               "  ORDER BY k.o), chr(1)), "
-               "c.condeferrable::text, "
-               "(SELECT bool_and(NOT a.attnotnull) FROM pg_attribute a WHERE a.attrelid = "
-               "  c.conrelid AND a.attnum = ANY(c.conkey))::text, "
-               "quote_ident(cn.nspname) || '.' || quote_ident(cc.relname), "
-               "quote_ident(pn.nspname) || '.' || quote_ident(pc.relname) "
-               "FROM pg_constraint c "
-               "JOIN pg_class cc ON cc.oid = c.conrelid JOIN pg_namespace cn ON cn.oid = cc.relnamespace "
-               "JOIN pg_class pc ON pc.oid = c.confrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
-               "WHERE c.contype = 'f' AND c.conparentid = 0 AND cn.nspname NOT IN "
-               "('pg_catalog', 'information_schema', 'anonkit') AND cn.nspname NOT LIKE 'pg_toast%' "
-               "ORDER BY cn.nspname, cc.relname, c.conname")
-           .rows) {
+  for (
+      const auto& r :
+      conn.exec(
+              "SELECT c.conname, cn.nspname || '.' || cc.relname, pn.nspname || '.' || pc.relname, "
+              "array_to_string(ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY "
+              "  k(n, o) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n "
+              "  ORDER BY k.o), chr(1)), "
+              "array_to_string(ARRAY(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY "
+              "  k(n, o) JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n "
+              "  ORDER BY k.o), chr(1)), "
+              "c.condeferrable::text, "
+              "(SELECT bool_and(NOT a.attnotnull) FROM pg_attribute a WHERE a.attrelid = "
+              "  c.conrelid AND a.attnum = ANY(c.conkey))::text, "
+              "quote_ident(cn.nspname) || '.' || quote_ident(cc.relname), "
+              "quote_ident(pn.nspname) || '.' || quote_ident(pc.relname) "
+              "FROM pg_constraint c "
+              "JOIN pg_class cc ON cc.oid = c.conrelid JOIN pg_namespace cn ON cn.oid = "
+              "cc.relnamespace "
+              "JOIN pg_class pc ON pc.oid = c.confrelid JOIN pg_namespace pn ON pn.oid = "
+              "pc.relnamespace "
+              "WHERE c.contype = 'f' AND c.conparentid = 0 AND cn.nspname NOT IN "
+              "('pg_catalog', 'information_schema', 'anonkit') AND cn.nspname NOT LIKE 'pg_toast%' "
+              "ORDER BY cn.nspname, cc.relname, c.conname")
+          .rows) {
     subject::Reference ref;
     ref.name = *r[0];
     ref.child = *r[1];
@@ -112,7 +116,8 @@ SubjectModel load_subject_model(db::Connection& conn) {
       require_columns(child, ref.child_columns, what);
       require_columns(parent, ref.parent_columns, what);
       ref.nullable = true;
-      for (const auto& c : ref.child_columns) ref.nullable = ref.nullable && !child.column(c)->not_null;
+      for (const auto& c : ref.child_columns)
+        ref.nullable = ref.nullable && !child.column(c)->not_null;
     } catch (const InvalidArgument& e) {
       const std::string_view msg = e.what();
       throw InvalidArgument(msg.rfind("anonkit: link", 0) == 0
@@ -129,8 +134,9 @@ subject::Plan plan_for(const SubjectModel& model, const std::string& kind) {
   if (it == model.kinds.end()) {
     std::string known;
     for (const auto& [name, _] : model.kinds) known += (known.empty() ? "" : ", ") + name;
-    throw InvalidArgument(fmt::format("anonkit: unknown subject '{}': expected one of anonkit.subjects ({})",
-                                      kind, known.empty() ? "none configured" : known));
+    throw InvalidArgument(
+        fmt::format("anonkit: unknown subject '{}': expected one of anonkit.subjects ({})", kind,
+                    known.empty() ? "none configured" : known));
   }
   return subject::make_plan(model.graph, it->second.table.display, model.subject_tables);
 }
@@ -145,9 +151,10 @@ db::Params row_params(const RowSet& rows) {
 }
 
 std::string rows_condition(const std::string& alias, std::size_t first_param) {
-  return fmt::format("{0}.ctid = ANY(CAST(${2} AS tid[])) AND ({0}.tableoid, {0}.ctid) IN "
-                     "(SELECT * FROM unnest(CAST(${1} AS oid[]), CAST(${2} AS tid[])))",
-                     alias, first_param, first_param + 1);
+  return fmt::format(
+      "{0}.ctid = ANY(CAST(${2} AS tid[])) AND ({0}.tableoid, {0}.ctid) IN "
+      "(SELECT * FROM unnest(CAST(${1} AS oid[]), CAST(${2} AS tid[])))",
+      alias, first_param, first_param + 1);
 }
 
 std::string column_list(db::Connection& conn, const std::string& alias,
@@ -165,14 +172,16 @@ RowSets find_subject_rows(db::Connection& conn, db::Transaction& tx, const Subje
   RowSets sets;
   db::Rows root;
   try {
-    root = tx.exec(fmt::format("SELECT tableoid::text, ctid::text FROM {} WHERE {} = CAST($1 AS {}){}",
-                               kind.table.qualified, conn.quote_name(kind.key->name), kind.key->type,
-                               lock ? " FOR UPDATE" : ""),
-                   {key});
+    root =
+        tx.exec(fmt::format("SELECT tableoid::text, ctid::text FROM {} WHERE {} = CAST($1 AS {}){}",
+                            kind.table.qualified, conn.quote_name(kind.key->name), kind.key->type,
+                            lock ? " FOR UPDATE" : ""),
+                {key});
   } catch (const db::SqlError& e) {
     if (e.sqlstate().rfind("22", 0) != 0) throw;  // data exceptions: the key cannot be one
-    throw SubjectNotFound(fmt::format("anonkit: '{}' is not a valid {} key: expected a value of type {}",
-                                      key, kind_name, kind.key->type));
+    throw SubjectNotFound(
+        fmt::format("anonkit: '{}' is not a valid {} key: expected a value of type {}", key,
+                    kind_name, kind.key->type));
   }
   if (root.empty()) return sets;
   for (const auto& r : root.rows) sets[kind.table.display].insert({*r[0], *r[1]});
@@ -187,13 +196,13 @@ RowSets find_subject_rows(db::Connection& conn, db::Transaction& tx, const Subje
       if (f == frontier.end() || f->second.empty()) continue;
       const TableInfo& child = model.tables.at(ref.child);
       const TableInfo& parent = model.tables.at(ref.parent);
-      const auto found = tx.exec(
-          fmt::format("SELECT c.tableoid::text, c.ctid::text FROM {} c WHERE ({}) IN "
-                      "(SELECT {} FROM {} p WHERE {}){}",
-                      child.qualified, column_list(conn, "c", ref.child_columns),
-                      column_list(conn, "p", ref.parent_columns), parent.qualified,
-                      rows_condition("p", 1), lock ? " FOR UPDATE OF c" : ""),
-          row_params(f->second));
+      const auto found =
+          tx.exec(fmt::format("SELECT c.tableoid::text, c.ctid::text FROM {} c WHERE ({}) IN "
+                              "(SELECT {} FROM {} p WHERE {}){}",
+                              child.qualified, column_list(conn, "c", ref.child_columns),
+                              column_list(conn, "p", ref.parent_columns), parent.qualified,
+                              rows_condition("p", 1), lock ? " FOR UPDATE OF c" : ""),
+                  row_params(f->second));
       RowSet& known = sets[ref.child];
       for (const auto& r : found.rows) {
         RowId id{*r[0], *r[1]};
@@ -230,11 +239,13 @@ AccessResult access_subject(db::Connection& conn, const std::string& kind_name,
     std::string order = "t.ctid";
     if (!t.primary_key.empty()) {
       order.clear();
-      for (const auto& k : t.primary_key) order += (order.empty() ? "t." : ", t.") + conn.quote_name(k);
+      for (const auto& k : t.primary_key)
+        order += (order.empty() ? "t." : ", t.") + conn.quote_name(k);
     }
-    const auto rows = tx.exec(fmt::format("SELECT row_to_json(t)::text FROM {} t WHERE {} ORDER BY {}",
-                                          t.qualified, rows_condition("t", 1), order),
-                              row_params(s->second));
+    const auto rows =
+        tx.exec(fmt::format("SELECT row_to_json(t)::text FROM {} t WHERE {} ORDER BY {}",
+                            t.qualified, rows_condition("t", 1), order),
+                row_params(s->second));
     doc += fmt::format("{}\n  {}: [", first_table ? "" : ",", nlohmann::json(table).dump());
     first_table = false;
     for (std::size_t i = 0; i < rows.size(); ++i)

@@ -45,7 +45,7 @@ struct SubjectModel {
 [[nodiscard]] subject::Plan plan_for(const SubjectModel& model, const std::string& kind);
 
 struct AccessResult {
-  std::string document;                       // the JSON export
+  std::string document;                        // the JSON export
   std::map<std::string, std::int64_t> counts;  // rows per table
 };
 

@@ -37,9 +37,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const policy::MaskContext ctx;  // no key: keyed strategies must fail cleanly
   try {
     const auto mask = policy::ColumnMask::parse(input.substr(0, nl));
-    for (auto kind : {policy::ColumnKind::kText, policy::ColumnKind::kInteger,
-                      policy::ColumnKind::kNumeric, policy::ColumnKind::kDate,
-                      policy::ColumnKind::kTimestamp}) {
+    for (auto kind :
+         {policy::ColumnKind::kText, policy::ColumnKind::kInteger, policy::ColumnKind::kNumeric,
+          policy::ColumnKind::kDate, policy::ColumnKind::kTimestamp}) {
       try {
         mask.check_column("c", "t", kind, false);
         (void)mask.apply(input.substr(nl + 1), kind, ctx);

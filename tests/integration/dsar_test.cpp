@@ -6,9 +6,8 @@
 
 #include <atomic>
 #include <fstream>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "pg_fixture.hpp"
 
@@ -121,11 +120,13 @@ TEST_F(Dsar, AccessExportsExactlyTheSubjectsRows) {
     EXPECT_EQ(doc["tables"]["public.customers"][0]["id"], c);
     for (const auto& o : doc["tables"]["public.orders"]) EXPECT_EQ(o["customer_id"], c);
     for (const auto& m : doc["tables"]["public.comments"]) EXPECT_EQ(m["customer_id"], c);
-    EXPECT_EQ(doc["tables"]["public.support_tickets"][0]["email"], fmt::format("c{}@example.com", c));
+    EXPECT_EQ(doc["tables"]["public.support_tickets"][0]["email"],
+              fmt::format("c{}@example.com", c));
     EXPECT_FALSE(doc["tables"].contains("public.products"));
     // Rows as PostgreSQL renders them.
     EXPECT_EQ(doc["tables"]["public.orders"][0]["placed_at"],
-              scalar(fmt::format("SELECT to_json(placed_at)#>>'{{}}' FROM orders WHERE id = {}", c * 100 + 1)));
+              scalar(fmt::format("SELECT to_json(placed_at)#>>'{{}}' FROM orders WHERE id = {}",
+                                 c * 100 + 1)));
   }
   EXPECT_EQ(count("SELECT count(*) FROM anonkit.audit WHERE kind = 'access'"), 3);
   EXPECT_EQ(count("SELECT count(*) FROM anonkit.audit WHERE subject_key_hash LIKE '%1%' AND "
@@ -145,8 +146,9 @@ TEST_F(Dsar, UnknownOrMalformedKeysAndSubjectsAreClearErrors) {
   EXPECT_NE(r.err.find("unknown subject 'supplier': expected one of anonkit.subjects (customer)"),
             std::string::npos)
       << r.err;
-  (void)sql("INSERT INTO anonkit.links (child_table, child_columns, parent_table, parent_columns) "
-            "VALUES ('support_tickets', '{mail}', 'customers', '{email}')");
+  (void)sql(
+      "INSERT INTO anonkit.links (child_table, child_columns, parent_table, parent_columns) "
+      "VALUES ('support_tickets', '{mail}', 'customers', '{email}')");
   r = worker({"access", "--subject", "customer", "--key", "1"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("link 2: column 'mail' does not exist in table public.support_tickets"),
@@ -173,7 +175,9 @@ TEST_F(Dsar, PlanShowsTraversalDetachmentAndDeletionOrder) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto doc = nlohmann::json::parse(r.out);
   const auto order = doc["deletion_order"].get<std::vector<std::string>>();
-  auto at = [&](const std::string& t) { return std::find(order.begin(), order.end(), t) - order.begin(); };
+  auto at = [&](const std::string& t) {
+    return std::find(order.begin(), order.end(), t) - order.begin();
+  };
   EXPECT_LT(at("public.shipments"), at("public.order_lines"));
   EXPECT_LT(at("public.order_lines"), at("public.orders"));
   EXPECT_LT(at("public.orders"), at("public.customers"));
@@ -184,8 +188,9 @@ TEST_F(Dsar, PlanShowsTraversalDetachmentAndDeletionOrder) {
   EXPECT_EQ(detach, (std::vector<std::string>{"customers_referred_by_fkey",
                                               "customers_primary_address_id_fkey"}));
   const auto text = worker({"plan", "--subject", "customer"});
-  EXPECT_NE(text.out.find("public.support_tickets  via link link 1(email) -> public.customers(email)"),
-            std::string::npos)
+  EXPECT_NE(
+      text.out.find("public.support_tickets  via link link 1(email) -> public.customers(email)"),
+      std::string::npos)
       << text.out;
 }
 
@@ -205,9 +210,8 @@ std::map<std::string, std::string> others(Dsar& t, int c) {
       {"loyalty_cards", "customer_id <> {0}"}};
   std::map<std::string, std::string> out;
   for (const auto& [table, w] : where)
-    out[table] = t.checksum(fmt::format("(SELECT * FROM {} WHERE {})", table,
-                                        fmt::format(fmt::runtime(w), c)),
-                            "1");
+    out[table] = t.checksum(
+        fmt::format("(SELECT * FROM {} WHERE {})", table, fmt::format(fmt::runtime(w), c)), "1");
   return out;
 }
 
@@ -232,7 +236,8 @@ TEST_F(Dsar, EraseRemovesTheSubjectKeepsInvoicesMaskedAndTouchesNoOneElse) {
   EXPECT_EQ(receipt["tables"]["public.customers"]["deleted"], 1);
   // Customer 3 was referred by 2 and customer 2's own row pointed at its address: both detached.
   EXPECT_EQ(receipt["tables"]["public.customers"]["detached"], 2);
-  for (const auto& table : {"public.orders", "public.order_lines", "public.invoices", "public.events"})
+  for (const auto& table :
+       {"public.orders", "public.order_lines", "public.invoices", "public.events"})
     EXPECT_EQ(planned["tables"][table], receipt["tables"][table]) << table;
   EXPECT_EQ(receipt["key_hash"].get<std::string>().rfind("sha256:", 0), 0u);
 
@@ -246,8 +251,10 @@ TEST_F(Dsar, EraseRemovesTheSubjectKeepsInvoicesMaskedAndTouchesNoOneElse) {
   EXPECT_EQ(worker({"access", "--subject", "customer", "--key", "2"}).exit_code, 4);
   // Everyone else byte for byte; customer 3 only lost the reference to 2.
   EXPECT_EQ(others(*this, 2), before);
-  EXPECT_EQ(scalar("SELECT coalesce(referred_by::text, 'null') || ' ' || name FROM customers WHERE id = 3"),
-            "null Customer 3");
+  EXPECT_EQ(
+      scalar(
+          "SELECT coalesce(referred_by::text, 'null') || ' ' || name FROM customers WHERE id = 3"),
+      "null Customer 3");
   EXPECT_EQ(count("SELECT count(*) FROM products"), 2);
   // The receipt holds counts and a hash: no e-mail, no name, no key.
   EXPECT_EQ(count("SELECT count(*) FROM anonkit.audit WHERE kind = 'erase' AND counts::text !~ "
@@ -264,8 +271,9 @@ TEST_F(Dsar, EraseRemovesTheSubjectKeepsInvoicesMaskedAndTouchesNoOneElse) {
 }
 
 TEST_F(Dsar, KilledDuringALargeEraseLeavesAllOrNothing) {
-  (void)sql("INSERT INTO events SELECT 1000 + i, 1, timestamptz '2025-03-01' + i * interval '1 second', "
-            "'click' FROM generate_series(1, 300000) i");
+  (void)sql(
+      "INSERT INTO events SELECT 1000 + i, 1, timestamptz '2025-03-01' + i * interval '1 second', "
+      "'click' FROM generate_series(1, 300000) i");
   const auto before = checksum("(SELECT * FROM events WHERE customer_id = 1)", "1");
   const auto all = others(*this, 1);
   auto child = spawn({"erase", "--subject", "customer", "--key", "1"});
@@ -290,8 +298,9 @@ TEST_F(Dsar, KilledDuringALargeEraseLeavesAllOrNothing) {
 }
 
 TEST_F(Dsar, AnEraseRacingNewOrdersNeverLeavesAnOrphan) {
-  (void)sql("INSERT INTO events SELECT 1000 + i, 3, timestamptz '2025-03-01' + i * interval '1 second', "
-            "'click' FROM generate_series(1, 50000) i");
+  (void)sql(
+      "INSERT INTO events SELECT 1000 + i, 3, timestamptz '2025-03-01' + i * interval '1 second', "
+      "'click' FROM generate_series(1, 50000) i");
   std::atomic<bool> done{false};
   std::atomic<int> accepted{0}, refused{0};
   std::thread app([&] {
@@ -324,11 +333,13 @@ TEST_F(Dsar, AnEraseRacingNewOrdersNeverLeavesAnOrphan) {
 }
 
 TEST_F(Dsar, AKeptTableThatCannotBeDetachedFailsBeforeAnyChange) {
-  (void)sql("CREATE TABLE contracts (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES customers, "
-            "holder text)");
+  (void)sql(
+      "CREATE TABLE contracts (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES customers, "
+      "holder text)");
   (void)sql("INSERT INTO contracts VALUES (1, 1, 'Customer 1')");
-  (void)sql("INSERT INTO anonkit.erasure_policy VALUES ('contracts', 'mask', '{\"holder\": \"name\"}', "
-            "'insurance law')");
+  (void)sql(
+      "INSERT INTO anonkit.erasure_policy VALUES ('contracts', 'mask', '{\"holder\": \"name\"}', "
+      "'insurance law')");
   const auto before = checksum("customers", "id");
   const auto r = worker({"erase", "--subject", "customer", "--key", "1"});
   EXPECT_EQ(r.exit_code, 1);
@@ -374,26 +385,32 @@ TEST_F(Dsar, RowSecurityCannotSilentlyHideRows) {
 }
 
 TEST_F(Dsar, ConcurrentWorkersProcessEveryRequestExactlyOnce) {
-  (void)sql("INSERT INTO customers (id, email, name) SELECT c, 'c' || c || '@example.com', "
-            "'Customer ' || c FROM generate_series(4, 40) c");
+  (void)sql(
+      "INSERT INTO customers (id, email, name) SELECT c, 'c' || c || '@example.com', "
+      "'Customer ' || c FROM generate_series(4, 40) c");
   (void)sql("INSERT INTO orders SELECT c * 100 + 1, c, now() FROM generate_series(4, 40) c");
-  (void)sql("INSERT INTO anonkit.requests (kind, subject, subject_key) "
-            "SELECT 'erase', 'customer', c::text FROM generate_series(4, 40) c");
-  (void)sql("INSERT INTO anonkit.requests (kind, subject, subject_key) VALUES "
-            "('access', 'customer', '1'), ('access', 'customer', '2'), "
-            "('erase', 'customer', '999'), ('access', 'supplier', '1')");
+  (void)sql(
+      "INSERT INTO anonkit.requests (kind, subject, subject_key) "
+      "SELECT 'erase', 'customer', c::text FROM generate_series(4, 40) c");
+  (void)sql(
+      "INSERT INTO anonkit.requests (kind, subject, subject_key) VALUES "
+      "('access', 'customer', '1'), ('access', 'customer', '2'), "
+      "('erase', 'customer', '999'), ('access', 'supplier', '1')");
   auto a = spawn({"requests", "run"});
   auto b = spawn({"requests", "run"});
   auto c = spawn({"requests", "run"});
   const int codes = a.wait() + b.wait() + c.wait();
   EXPECT_GE(codes, 3);  // the two bad requests make one or more workers exit 3
-  EXPECT_EQ(count("SELECT count(*) FROM anonkit.requests WHERE status = 'done' AND attempts = 1"), 39);
-  EXPECT_EQ(count("SELECT count(*) FROM anonkit.requests WHERE status = 'failed' AND attempts = 1"), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.requests WHERE status = 'done' AND attempts = 1"),
+            39);
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.requests WHERE status = 'failed' AND attempts = 1"),
+            2);
   EXPECT_EQ(scalar("SELECT error FROM anonkit.requests WHERE subject_key = '999'"),
             "anonkit: no customer with id = '999' in public.customers");
   // Exactly once: one erase receipt per subject, none of them an "already erased" re-run.
   EXPECT_EQ(count("SELECT count(*) FROM anonkit.audit WHERE kind = 'erase'"), 37);
-  EXPECT_EQ(count("SELECT count(*) FROM anonkit.audit WHERE kind = 'erase' AND note IS NOT NULL"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.audit WHERE kind = 'erase' AND note IS NOT NULL"),
+            0);
   EXPECT_EQ(count("SELECT count(*) FROM customers"), 3);
   // The access export is the result, for the application to deliver.
   EXPECT_EQ(scalar("SELECT result->'tables'->'public.customers'->0->>'email' FROM anonkit.requests "
@@ -406,10 +423,12 @@ TEST_F(Dsar, ConcurrentWorkersProcessEveryRequestExactlyOnce) {
 }
 
 TEST_F(Dsar, AKilledWorkersRequestIsClaimedAgain) {
-  (void)sql("INSERT INTO events SELECT 1000 + i, 1, timestamptz '2025-03-01' + i * interval '1 second', "
-            "'click' FROM generate_series(1, 300000) i");
-  (void)sql("INSERT INTO anonkit.requests (kind, subject, subject_key, due_at) VALUES "
-            "('erase', 'customer', '1', now() - interval '1 day')");
+  (void)sql(
+      "INSERT INTO events SELECT 1000 + i, 1, timestamptz '2025-03-01' + i * interval '1 second', "
+      "'click' FROM generate_series(1, 300000) i");
+  (void)sql(
+      "INSERT INTO anonkit.requests (kind, subject, subject_key, due_at) VALUES "
+      "('erase', 'customer', '1', now() - interval '1 day')");
   const auto status = nlohmann::json::parse(worker({"--json", "status"}).out);
   EXPECT_EQ(status["requests"]["open"], 1);
   EXPECT_EQ(status["requests"]["overdue"], 1);

@@ -27,7 +27,8 @@ std::string read_all(int fd) {
   std::string s;
   std::array<char, 4096> buf{};
   ssize_t n;
-  while ((n = read(fd, buf.data(), buf.size())) > 0) s.append(buf.data(), static_cast<std::size_t>(n));
+  while ((n = read(fd, buf.data(), buf.size())) > 0)
+    s.append(buf.data(), static_cast<std::size_t>(n));
   return s;
 }
 
@@ -134,8 +135,8 @@ void PgTest::wait_for_worker_backends_to_end() {
 }
 
 std::string PgTest::checksum(const std::string& table, const std::string& order) {
-  return scalar(fmt::format("SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY {}), '')) FROM {} t",
-                            order, table));
+  return scalar(fmt::format(
+      "SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY {}), '')) FROM {} t", order, table));
 }
 
 std::string PgTest::key_file() {

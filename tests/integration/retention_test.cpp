@@ -26,32 +26,37 @@ class Retention : public PgTest {
             const std::string& keep, const std::string& action = "delete",
             std::optional<std::string> mask = std::nullopt,
             std::optional<std::string> filter = std::nullopt) {
-    (void)sql("INSERT INTO anonkit.retention_rules (name, table_name, time_column, keep, action, "
-              "mask, filter) VALUES ($1, $2, $3, CAST($4 AS interval), $5, CAST($6 AS jsonb), $7)",
-              {name, table, column, keep, action, mask, filter});
+    (void)sql(
+        "INSERT INTO anonkit.retention_rules (name, table_name, time_column, keep, action, "
+        "mask, filter) VALUES ($1, $2, $3, CAST($4 AS interval), $5, CAST($6 AS jsonb), $7)",
+        {name, table, column, keep, action, mask, filter});
   }
   // `n` rows per second-offset around the cutoff 2025-12-02 (kAsOf - 30 days).
   void events(int old_rows, int young_rows) {
-    (void)sql("CREATE TABLE events (id bigserial PRIMARY KEY, at timestamptz NOT NULL, kind text, "
-              "email text, age integer)");
+    (void)sql(
+        "CREATE TABLE events (id bigserial PRIMARY KEY, at timestamptz NOT NULL, kind text, "
+        "email text, age integer)");
     (void)sql("CREATE INDEX ON events (at)");
-    (void)sql("INSERT INTO events (at, kind, email, age) SELECT timestamptz '2025-12-02 00:00:00+00' "
-              "- (i || ' seconds')::interval, CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END, "
-              "'user' || i || '@example.com', i % 97 FROM generate_series(1, $1::int) i",
-              {std::to_string(old_rows)});
-    (void)sql("INSERT INTO events (at, kind, email, age) SELECT timestamptz '2025-12-02 00:00:00+00' "
-              "+ (i || ' seconds')::interval, 'a', 'young' || i || '@example.com', 30 "
-              "FROM generate_series(0, $1::int - 1) i",
-              {std::to_string(young_rows)});
+    (void)sql(
+        "INSERT INTO events (at, kind, email, age) SELECT timestamptz '2025-12-02 00:00:00+00' "
+        "- (i || ' seconds')::interval, CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END, "
+        "'user' || i || '@example.com', i % 97 FROM generate_series(1, $1::int) i",
+        {std::to_string(old_rows)});
+    (void)sql(
+        "INSERT INTO events (at, kind, email, age) SELECT timestamptz '2025-12-02 00:00:00+00' "
+        "+ (i || ' seconds')::interval, 'a', 'young' || i || '@example.com', 30 "
+        "FROM generate_series(0, $1::int - 1) i",
+        {std::to_string(young_rows)});
   }
 };
 
 TEST_F(Retention, DeletesExactlyThePastRowsAndRespectsTheCutoffAndFilter) {
   events(0, 0);
   // Exactly at the cutoff and one microsecond either side.
-  (void)sql("INSERT INTO events (at, kind) VALUES ('2025-12-02 00:00:00+00', 'a'), "
-            "('2025-12-01 23:59:59.999999+00', 'a'), ('2025-12-02 00:00:00.000001+00', 'a'), "
-            "('2025-12-01 23:59:59.999999+00', 'b'), ('2020-01-01', 'b'), ('2020-01-01', 'a')");
+  (void)sql(
+      "INSERT INTO events (at, kind) VALUES ('2025-12-02 00:00:00+00', 'a'), "
+      "('2025-12-01 23:59:59.999999+00', 'a'), ('2025-12-02 00:00:00.000001+00', 'a'), "
+      "('2025-12-01 23:59:59.999999+00', 'b'), ('2020-01-01', 'b'), ('2020-01-01', 'a')");
   rule("events-a", "events", "at", "30 days", "delete", std::nullopt, "kind = 'a'");
   (void)sql("CREATE TABLE visits (day date NOT NULL, note text)");
   (void)sql("INSERT INTO visits SELECT date '2025-12-01' + i, 'n' FROM generate_series(-3, 3) i");
@@ -106,9 +111,9 @@ TEST_F(Retention, ApplicationsKeepWritingDuringARun) {
       } catch (const std::exception&) {
         ++failed;
       }
-      worst_ms = std::max(worst_ms, std::chrono::duration<double, std::milli>(
-                                        std::chrono::steady_clock::now() - t0)
-                                        .count());
+      worst_ms = std::max(
+          worst_ms,
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
   });
   const auto r = worker({"retention", "run", "--as-of", kAsOf, "--batch", "2000"});
@@ -200,9 +205,10 @@ class Anonymize : public Retention {
 
 TEST_F(Anonymize, KilledMidRunEveryRowIsAnonymizedExactlyOnce) {
   prepare(60000);
-  auto child = spawn({"retention", "run", "--as-of", kAsOf, "--batch", "200"},
-                     {"ANONKIT_KEY_FILE=" + key});
-  for (int i = 0; i < 1000 && count("SELECT count(*) FROM events WHERE email <> original") < 5000; ++i)
+  auto child =
+      spawn({"retention", "run", "--as-of", kAsOf, "--batch", "200"}, {"ANONKIT_KEY_FILE=" + key});
+  for (int i = 0; i < 1000 && count("SELECT count(*) FROM events WHERE email <> original") < 5000;
+       ++i)
     std::this_thread::sleep_for(10ms);
   child.kill(SIGKILL);
   (void)child.wait();
@@ -224,8 +230,9 @@ TEST_F(Anonymize, KilledMidRunEveryRowIsAnonymizedExactlyOnce) {
 TEST_F(Anonymize, TwoWorkersAtOnceDoTheWorkOnce) {
   prepare(40000);
   (void)sql("CREATE TABLE audit_log (id bigserial PRIMARY KEY, at timestamptz NOT NULL)");
-  (void)sql("INSERT INTO audit_log (at) SELECT timestamptz '2025-01-01' + (i || ' minutes')::interval "
-            "FROM generate_series(1, 600000) i");
+  (void)sql(
+      "INSERT INTO audit_log (at) SELECT timestamptz '2025-01-01' + (i || ' minutes')::interval "
+      "FROM generate_series(1, 600000) i");
   rule("audit", "audit_log", "at", "30 days");
   const std::vector<std::string> env{"ANONKIT_KEY_FILE=" + key};
   auto a = spawn({"retention", "run", "--as-of", kAsOf, "--batch", "300"}, env);
@@ -244,8 +251,9 @@ TEST_F(Retention, ARuleHeldByAnotherWorkerIsSkippedAndSaysSo) {
   events(100, 0);
   rule("events", "events", "at", "30 days");
   db::Connection other(dsn);
-  (void)other.exec("SELECT pg_advisory_lock(1634431604, (SELECT id::int FROM "
-                   "anonkit.retention_rules WHERE name = 'events'))");
+  (void)other.exec(
+      "SELECT pg_advisory_lock(1634431604, (SELECT id::int FROM "
+      "anonkit.retention_rules WHERE name = 'events'))");
   const auto r = worker({"retention", "run", "--as-of", kAsOf});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find(fmt::format("backend pid {}", other.backend_pid())), std::string::npos)
@@ -255,18 +263,22 @@ TEST_F(Retention, ARuleHeldByAnotherWorkerIsSkippedAndSaysSo) {
 }
 
 TEST_F(Retention, DropsPartitionsWhollyPastTheCutoffAndBatchesTheBoundary) {
-  (void)sql("CREATE TABLE readings (id bigint NOT NULL, at timestamptz NOT NULL, v integer, "
-            "PRIMARY KEY (id, at)) PARTITION BY RANGE (at)");
+  (void)sql(
+      "CREATE TABLE readings (id bigint NOT NULL, at timestamptz NOT NULL, v integer, "
+      "PRIMARY KEY (id, at)) PARTITION BY RANGE (at)");
   for (int m = 9; m <= 12; ++m)
-    (void)sql(fmt::format("CREATE TABLE readings_2025_{0:02d} PARTITION OF readings FOR VALUES "
-                          "FROM ('2025-{0:02d}-01 00:00:00+00') TO ('{1}-{2:02d}-01 00:00:00+00')",
-                          m, m == 12 ? 2026 : 2025, m == 12 ? 1 : m + 1));
+    (void)sql(
+        fmt::format("CREATE TABLE readings_2025_{0:02d} PARTITION OF readings FOR VALUES "
+                    "FROM ('2025-{0:02d}-01 00:00:00+00') TO ('{1}-{2:02d}-01 00:00:00+00')",
+                    m, m == 12 ? 2026 : 2025, m == 12 ? 1 : m + 1));
   (void)sql("CREATE TABLE readings_default PARTITION OF readings DEFAULT");
-  (void)sql("INSERT INTO readings SELECT i, timestamptz '2025-09-01 00:00:00+00' + "
-            "(i || ' minutes')::interval, i FROM generate_series(0, 122 * 1440 - 1) i");
+  (void)sql(
+      "INSERT INTO readings SELECT i, timestamptz '2025-09-01 00:00:00+00' + "
+      "(i || ' minutes')::interval, i FROM generate_series(0, 122 * 1440 - 1) i");
   (void)sql("INSERT INTO readings VALUES (-1, '2024-01-01', 0), (-2, '2027-01-01', 0)");
   rule("readings", "readings", "at", "45 days");  // cutoff 2025-11-17 00:00 UTC
-  const auto expect_left = count("SELECT count(*) FROM readings WHERE at >= '2025-11-17 00:00:00+00'");
+  const auto expect_left =
+      count("SELECT count(*) FROM readings WHERE at >= '2025-11-17 00:00:00+00'");
   const auto dry = worker({"retention", "run", "--dry-run", "--as-of", kAsOf});
   EXPECT_NE(dry.out.find("partition public.readings_2025_09 would be dropped"), std::string::npos)
       << dry.out;
@@ -305,8 +317,9 @@ TEST_F(Retention, BrokenRulesFailAloneWithClearMessages) {
   for (const auto& o : doc["rules"]) errors[o["rule"]] = o.value("error", "");
   EXPECT_EQ(errors["good"], "");
   EXPECT_EQ(errors["no-table"], "anonkit: rule 'no-table': table 'nosuch' does not exist");
-  EXPECT_EQ(errors["no-column"],
-            "anonkit: rule 'no-column': time column 'created' does not exist in table public.events");
+  EXPECT_EQ(
+      errors["no-column"],
+      "anonkit: rule 'no-column': time column 'created' does not exist in table public.events");
   EXPECT_NE(errors["text-time"].find("expected timestamptz, timestamp or date"), std::string::npos);
   EXPECT_NE(errors["bad-mask"].find("unknown mask strategy 'emial'"), std::string::npos);
   EXPECT_NE(errors["mask-column"].find("mask column 'mail' does not exist"), std::string::npos);
@@ -330,7 +343,8 @@ TEST_F(Retention, HostileRuleTextIsNeverExecuted) {
   events(100, 0);
   (void)sql("CREATE TABLE victims (id int)");
   (void)sql("INSERT INTO victims VALUES (1)");
-  (void)sql("CREATE TABLE \"Odd \"\"Name\"\"\" (id serial PRIMARY KEY, \"At; x\" timestamptz NOT NULL)");
+  (void)sql(
+      "CREATE TABLE \"Odd \"\"Name\"\"\" (id serial PRIMARY KEY, \"At; x\" timestamptz NOT NULL)");
   (void)sql("INSERT INTO \"Odd \"\"Name\"\"\" (\"At; x\") VALUES ('2020-01-01'), (now())");
   rule("x'); DROP TABLE victims; --", "events", "at", "30 days");  // a name is only ever bound
   rule("t1", "events; DROP TABLE victims", "at", "30 days");
@@ -354,7 +368,8 @@ TEST_F(Retention, DaemonRunsOnItsIntervalAndStopsOnSigterm) {
   events(50, 0);
   rule("events", "events", "at", "30 days");
   auto child = spawn({"daemon", "--interval", "300ms"});
-  for (int i = 0; i < 500 && count("SELECT count(*) FROM anonkit.runs WHERE status = 'done'") < 2; ++i)
+  for (int i = 0; i < 500 && count("SELECT count(*) FROM anonkit.runs WHERE status = 'done'") < 2;
+       ++i)
     std::this_thread::sleep_for(20ms);
   EXPECT_GE(count("SELECT count(*) FROM anonkit.runs WHERE status = 'done'"), 2);
   EXPECT_EQ(count("SELECT count(*) FROM events"), 0);
@@ -365,8 +380,9 @@ TEST_F(Retention, DaemonRunsOnItsIntervalAndStopsOnSigterm) {
 TEST_F(Retention, StatusAndDoctorSayWhatTheySee) {
   events(100, 10);
   (void)sql("CREATE TABLE customers (id int PRIMARY KEY)");
-  (void)sql("CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customers, "
-            "placed timestamptz NOT NULL)");
+  (void)sql(
+      "CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customers, "
+      "placed timestamptz NOT NULL)");
   rule("events", "events", "at", "30 days");
   rule("orders", "orders", "placed", "7 years");
   const auto status = worker({"--json", "status"});
@@ -377,7 +393,8 @@ TEST_F(Retention, StatusAndDoctorSayWhatTheySee) {
   EXPECT_TRUE(doc["rules"][0]["last_status"].is_null());
   const auto doctor = worker({"doctor"});
   EXPECT_EQ(doctor.exit_code, 3);
-  EXPECT_NE(doctor.out.find("no index leads with time column placed"), std::string::npos) << doctor.out;
+  EXPECT_NE(doctor.out.find("no index leads with time column placed"), std::string::npos)
+      << doctor.out;
   EXPECT_NE(doctor.out.find("foreign key orders_customer_id_fkey (customer_id) has no index"),
             std::string::npos)
       << doctor.out;

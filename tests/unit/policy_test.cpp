@@ -21,13 +21,14 @@ std::shared_ptr<const pseudo::Keyring> test_key() {
 }
 
 std::optional<std::string> masked(std::string_view spec, std::optional<std::string_view> v,
-                                 K kind = K::kText) {
+                                  K kind = K::kText) {
   static const MaskContext ctx(test_key());
   return ColumnMask::parse(spec).apply(v, kind, ctx);
 }
 
 TEST(ColumnMask, TypedMasksMatchTheSqliteMask) {
-  EXPECT_EQ(masked("email", "wanjiru@example.com"), mask::mask_typed("wanjiru@example.com", mask::MaskType::kEmail));
+  EXPECT_EQ(masked("email", "wanjiru@example.com"),
+            mask::mask_typed("wanjiru@example.com", mask::MaskType::kEmail));
   EXPECT_EQ(masked("card", "4111 1111 1111 1111"), "**** **** **** 1111");
   EXPECT_EQ(masked("redact", "anything"), "[REDACTED]");
   EXPECT_EQ(masked("redact:email", "a@b.co"), "[EMAIL]");
@@ -36,7 +37,8 @@ TEST(ColumnMask, TypedMasksMatchTheSqliteMask) {
 }
 
 TEST(ColumnMask, NullStaysNull) {
-  for (const char* spec : {"email", "redact", "text", "pseudonym", "fpe", "bucket:10", "bucket:month"})
+  for (const char* spec :
+       {"email", "redact", "text", "pseudonym", "fpe", "bucket:10", "bucket:month"})
     EXPECT_FALSE(masked(spec, std::nullopt).has_value()) << spec;
 }
 
@@ -86,8 +88,8 @@ TEST(ColumnMask, BucketsKeepTheColumnType) {
 }
 
 TEST(ColumnMask, UnknownStrategiesListTheValidOnes) {
-  for (const char* spec : {"", "emial", "bucket", "bucket:", "bucket:-5", "bucket:0", "pseudonym:card",
-                           "fpe:base64", "redact:a b", "null:x", "text:x"}) {
+  for (const char* spec : {"", "emial", "bucket", "bucket:", "bucket:-5", "bucket:0",
+                           "pseudonym:card", "fpe:base64", "redact:a b", "null:x", "text:x"}) {
     try {
       (void)ColumnMask::parse(spec);
       ADD_FAILURE() << "accepted '" << spec << "'";
@@ -113,17 +115,19 @@ TEST(ColumnMask, ColumnChecksRefuseWhatCannotBeWritten) {
                InvalidArgument);
   EXPECT_THROW(ColumnMask::parse("pseudonym").check_column("id", "bigint", K::kInteger, false),
                InvalidArgument);
-  EXPECT_NO_THROW(ColumnMask::parse("pseudonym:int").check_column("id", "bigint", K::kInteger, false));
+  EXPECT_NO_THROW(
+      ColumnMask::parse("pseudonym:int").check_column("id", "bigint", K::kInteger, false));
   EXPECT_NO_THROW(ColumnMask::parse("null").check_column("note", "text", K::kText, false));
   EXPECT_NO_THROW(ColumnMask::parse("bucket:10").check_column("age", "integer", K::kInteger, true));
-  EXPECT_NO_THROW(ColumnMask::parse("bucket:day").check_column("at", "timestamp", K::kTimestamp, true));
+  EXPECT_NO_THROW(
+      ColumnMask::parse("bucket:day").check_column("at", "timestamp", K::kTimestamp, true));
 }
 
 TEST(SqlCondition, AcceptsOrdinaryConditions) {
-  for (const char* ok : {"status = 'closed'", "kind IN ('a', 'b') AND (x > 1 OR y IS NULL)",
-                         "note <> 'it''s (fine'", "\"odd)name\" = 1", "body = $$a;b)$$",
-                         "body = $t$ -- not a comment $t$", "E'\\'' = x", "price > 10.5",
-                         "customer_id IN (SELECT id FROM customers WHERE closed)", "a$b = 1"}) {
+  for (const char* ok :
+       {"status = 'closed'", "kind IN ('a', 'b') AND (x > 1 OR y IS NULL)", "note <> 'it''s (fine'",
+        "\"odd)name\" = 1", "body = $$a;b)$$", "body = $t$ -- not a comment $t$", "E'\\'' = x",
+        "price > 10.5", "customer_id IN (SELECT id FROM customers WHERE closed)", "a$b = 1"}) {
     EXPECT_NO_THROW(check_sql_condition(ok)) << ok;
   }
 }
@@ -136,7 +140,8 @@ TEST(SqlCondition, RefusesWhatCouldEscapeItsParentheses) {
   }
   EXPECT_THROW(check_sql_condition(std::string(kMaxConditionBytes + 1, 'x')), InvalidArgument);
   EXPECT_THROW(check_sql_condition(std::string("a = 1\0", 6)), InvalidArgument);
-  EXPECT_THROW(check_sql_condition(std::string("a = $t$ x\0 $t$", 15)), InvalidArgument);  // fuzz find
+  EXPECT_THROW(check_sql_condition(std::string("a = $t$ x\0 $t$", 15)),
+               InvalidArgument);  // fuzz find
 }
 
 TEST(Duration, ParsesUnitsAndRefusesNonsense) {
@@ -146,7 +151,8 @@ TEST(Duration, ParsesUnitsAndRefusesNonsense) {
   EXPECT_EQ(parse_duration("90"), milliseconds(90 * 1000));
   EXPECT_EQ(parse_duration("250ms"), milliseconds(250));
   EXPECT_EQ(parse_duration("2d"), milliseconds(2LL * 24 * 3600 * 1000));
-  for (const char* bad : {"", "0", "0s", "m", "15x", "1h30", "-5m", "400d", "99999999999999999999s"})
+  for (const char* bad :
+       {"", "0", "0s", "m", "15x", "1h30", "-5m", "400d", "99999999999999999999s"})
     EXPECT_THROW((void)parse_duration(bad), InvalidArgument) << bad;
 }
 

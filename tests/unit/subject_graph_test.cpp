@@ -13,14 +13,15 @@ namespace {
 Reference fk(std::string name, std::string child, std::vector<std::string> cc, std::string parent,
              std::vector<std::string> pc, bool nullable = true, bool deferrable = false) {
   return {std::move(name), std::move(child), std::move(parent), std::move(cc), std::move(pc), true,
-          deferrable, nullable};
+          deferrable,      nullable};
 }
 
 Graph shop() {
   Graph g;
   g.references = {
       fk("customers_referred_by_fkey", "customers", {"referred_by"}, "customers", {"id"}),
-      fk("customers_primary_address_fkey", "customers", {"primary_address_id"}, "addresses", {"id"}),
+      fk("customers_primary_address_fkey", "customers", {"primary_address_id"}, "addresses",
+         {"id"}),
       fk("addresses_customer_fkey", "addresses", {"customer_id"}, "customers", {"id"}, false),
       fk("orders_customer_fkey", "orders", {"customer_id"}, "customers", {"id"}, false),
       fk("lines_order_fkey", "order_lines", {"order_id"}, "orders", {"id"}, false),
@@ -43,9 +44,9 @@ std::size_t pos(const std::vector<std::string>& v, const std::string& s) {
 TEST(SubjectPlan, FollowsChildrenNeverSharedDataNorOtherSubjects) {
   const Graph g = shop();
   const Plan p = make_plan(g, "customers", {"customers"});
-  EXPECT_EQ(p.tables, (std::vector<std::string>{"customers", "addresses", "orders", "comments",
-                                                "support_tickets", "order_lines", "invoices",
-                                                "payments"}));
+  EXPECT_EQ(p.tables,
+            (std::vector<std::string>{"customers", "addresses", "orders", "comments",
+                                      "support_tickets", "order_lines", "invoices", "payments"}));
   // products and suppliers are reference data: an order line points at them, never the reverse.
   EXPECT_EQ(pos(p.tables, "products"), p.tables.size());
   // Other customers (referrals, a primary address pointing here) are detached, not followed.
@@ -107,7 +108,8 @@ TEST(SubjectPlan, DescribeReadsLikeExplain) {
   const Graph g = shop();
   const std::string text = describe(g, make_plan(g, "customers", {"customers"}));
   EXPECT_NE(text.find("subject root: customers"), std::string::npos);
-  EXPECT_NE(text.find("support_tickets  via link link 1(email) -> customers(email)"), std::string::npos)
+  EXPECT_NE(text.find("support_tickets  via link link 1(email) -> customers(email)"),
+            std::string::npos)
       << text;
   EXPECT_NE(text.find("customers(referred_by) -> customers(id)"), std::string::npos) << text;
   EXPECT_NE(text.find("deletion order (children first):"), std::string::npos);

@@ -79,13 +79,15 @@ MaskContext::~MaskContext() = default;
 
 const pseudo::Pseudonymizer& MaskContext::pseudonymizer() const {
   if (!pseudonymizer_)
-    throw KeyError("anonkit: this mask strategy needs a key: pass --key-file or set ANONKIT_KEY_FILE");
+    throw KeyError(
+        "anonkit: this mask strategy needs a key: pass --key-file or set ANONKIT_KEY_FILE");
   return *pseudonymizer_;
 }
 
 const pseudo::Ff1& MaskContext::ff1(std::uint32_t radix) const {
   if (!keyring_)
-    throw KeyError("anonkit: this mask strategy needs a key: pass --key-file or set ANONKIT_KEY_FILE");
+    throw KeyError(
+        "anonkit: this mask strategy needs a key: pass --key-file or set ANONKIT_KEY_FILE");
   auto& slot = ff1_->by_radix[radix];
   if (!slot) slot = std::make_unique<pseudo::Ff1>(keyring_->ff1_key(), radix);
   return *slot;
@@ -96,7 +98,8 @@ ColumnMask ColumnMask::parse(std::string_view spec) {
   m.spec_ = std::string(spec);
   const auto colon = spec.find(':');
   const std::string_view head = spec.substr(0, colon);
-  const std::string_view arg = colon == std::string_view::npos ? std::string_view{} : spec.substr(colon + 1);
+  const std::string_view arg =
+      colon == std::string_view::npos ? std::string_view{} : spec.substr(colon + 1);
   const bool has_arg = colon != std::string_view::npos;
   if (has_arg && arg.empty()) unknown(spec);
   if (head == "null" && !has_arg) {
@@ -107,10 +110,12 @@ ColumnMask ColumnMask::parse(std::string_view spec) {
       m.placeholder_ = std::string(kRedacted);
     } else {
       for (const char c : arg)
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-          throw InvalidArgument(fmt::format(
-              "anonkit: mask strategy '{}': expected redact:TYPE with TYPE of letters, digits and _",
-              spec));
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_'))
+          throw InvalidArgument(
+              fmt::format("anonkit: mask strategy '{}': expected redact:TYPE with TYPE of letters, "
+                          "digits and _",
+                          spec));
       std::string type(arg);
       for (char& c : type) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       m.placeholder_ = "[" + type + "]";
@@ -145,10 +150,10 @@ ColumnMask ColumnMask::parse(std::string_view spec) {
       m.width_ = *w;
       m.integral_width_ = parse_int(arg).has_value();
     } else {
-      throw InvalidArgument(fmt::format(
-          "anonkit: mask strategy '{}': expected bucket:WIDTH (a number > 0) or "
-          "bucket:year|quarter|month|week|day|hour",
-          spec));
+      throw InvalidArgument(
+          fmt::format("anonkit: mask strategy '{}': expected bucket:WIDTH (a number > 0) or "
+                      "bucket:year|quarter|month|week|day|hour",
+                      spec));
     }
   } else if (!has_arg) {
     const auto typed = mask::parse_mask_type(head);
@@ -165,12 +170,12 @@ bool ColumnMask::needs_key() const noexcept {
   return strategy_ == Strategy::kPseudonym || strategy_ == Strategy::kFpe;
 }
 
-void ColumnMask::check_column(std::string_view column, std::string_view type_name,
-                              ColumnKind kind, bool not_null) const {
+void ColumnMask::check_column(std::string_view column, std::string_view type_name, ColumnKind kind,
+                              bool not_null) const {
   auto refuse = [&](std::string_view expected) {
-    throw InvalidArgument(fmt::format(
-        "anonkit: mask '{}' cannot be written into column {} of type {}: expected {}", spec_,
-        column, type_name, expected));
+    throw InvalidArgument(
+        fmt::format("anonkit: mask '{}' cannot be written into column {} of type {}: expected {}",
+                    spec_, column, type_name, expected));
   };
   switch (strategy_) {
     case Strategy::kNull:
@@ -202,8 +207,8 @@ void ColumnMask::check_column(std::string_view column, std::string_view type_nam
   }
 }
 
-std::optional<std::string> ColumnMask::apply(std::optional<std::string_view> value,
-                                             ColumnKind kind, const MaskContext& ctx) const {
+std::optional<std::string> ColumnMask::apply(std::optional<std::string_view> value, ColumnKind kind,
+                                             const MaskContext& ctx) const {
   if (!value) return std::nullopt;
   const std::string_view v = *value;
   switch (strategy_) {
@@ -232,7 +237,8 @@ std::optional<std::string> ColumnMask::apply(std::optional<std::string_view> val
     case Strategy::kBucketWidth: {
       if (kind == ColumnKind::kInteger) {
         const auto i = parse_int(v);
-        if (!i) throw InvalidArgument(fmt::format("anonkit: bucket expected an integer, got '{}'", v));
+        if (!i)
+          throw InvalidArgument(fmt::format("anonkit: bucket expected an integer, got '{}'", v));
         const auto w = static_cast<Wide>(width_);
         Wide q = static_cast<Wide>(*i) / w;
         if (static_cast<Wide>(*i) % w != 0 && *i < 0) --q;  // floor, not truncation
@@ -241,7 +247,8 @@ std::optional<std::string> ColumnMask::apply(std::optional<std::string_view> val
       }
       const auto x = parse_real(v);
       if (kind == ColumnKind::kNumeric) {
-        if (!x) throw InvalidArgument(fmt::format("anonkit: bucket expected a number, got '{}'", v));
+        if (!x)
+          throw InvalidArgument(fmt::format("anonkit: bucket expected a number, got '{}'", v));
         return fmt::format("{}", std::floor(*x / width_) * width_);
       }
       if (!x) return std::string(kRedacted);  // text that is not a number: hidden whole
@@ -253,11 +260,13 @@ std::optional<std::string> ColumnMask::apply(std::optional<std::string_view> val
       const auto t = generalize::parse_datetime(v);
       if (!t) {
         if (kind == ColumnKind::kText) return std::string(kRedacted);
-        throw InvalidArgument(fmt::format("anonkit: bucket expected a date or timestamp, got '{}'", v));
+        throw InvalidArgument(
+            fmt::format("anonkit: bucket expected a date or timestamp, got '{}'", v));
       }
       if (kind == ColumnKind::kText) return generalize::bucket_date(*t, unit_);
       const auto s = generalize::period_start(*t, unit_);
-      if (kind == ColumnKind::kDate) return fmt::format("{:04d}-{:02d}-{:02d}", s.year, s.month, s.day);
+      if (kind == ColumnKind::kDate)
+        return fmt::format("{:04d}-{:02d}-{:02d}", s.year, s.month, s.day);
       return fmt::format("{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}", s.year, s.month, s.day,
                          s.hour, s.minute, s.second);
     }

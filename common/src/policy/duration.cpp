@@ -31,11 +31,20 @@ std::chrono::milliseconds parse_duration(std::string_view text) {
       unit = 1, i += 2;
     } else {
       switch (text[i++]) {
-        case 's': unit = 1000; break;
-        case 'm': unit = 60 * 1000; break;
-        case 'h': unit = 3600 * 1000; break;
-        case 'd': unit = 24 * 3600 * 1000; break;
-        default: throw bad();
+        case 's':
+          unit = 1000;
+          break;
+        case 'm':
+          unit = 60 * 1000;
+          break;
+        case 'h':
+          unit = 3600 * 1000;
+          break;
+        case 'd':
+          unit = 24 * 3600 * 1000;
+          break;
+        default:
+          throw bad();
       }
     }
     total += n * unit;

@@ -54,8 +54,8 @@ void check_sql_condition(std::string_view s) {
     };
     if (c == '\'') {
       // An E'' string (a lone E just before) also knows backslash escapes.
-      const bool escapes = i > 0 && (s[i - 1] == 'e' || s[i - 1] == 'E') &&
-                           (i < 2 || !ident_char(s[i - 2]));
+      const bool escapes =
+          i > 0 && (s[i - 1] == 'e' || s[i - 1] == 'E') && (i < 2 || !ident_char(s[i - 2]));
       skip_quoted('\'', escapes, "has an unterminated string literal");
     } else if (c == '"') {
       skip_quoted('"', false, "has an unterminated quoted identifier");

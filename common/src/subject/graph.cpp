@@ -60,11 +60,11 @@ Plan make_plan(const Graph& graph, const std::string& root,
     auto blocked = [&](const std::string& table) {
       return std::any_of(edges.begin(), edges.end(), [&](std::size_t e) {
         const Reference& r = graph.references[e];
-        return r.parent == table &&
-               std::find(left.begin(), left.end(), r.child) != left.end();
+        return r.parent == table && std::find(left.begin(), left.end(), r.child) != left.end();
       });
     };
-    const auto free = std::find_if(left.begin(), left.end(), [&](const auto& t) { return !blocked(t); });
+    const auto free =
+        std::find_if(left.begin(), left.end(), [&](const auto& t) { return !blocked(t); });
     if (free != left.end()) {
       plan.deletion_order.push_back(*free);
       left.erase(free);
@@ -104,10 +104,12 @@ std::string describe(const Graph& graph, const Plan& plan) {
   for (std::size_t i : plan.follow) {
     const Reference& r = graph.references[i];
     auto& s = how[r.child];
-    s += fmt::format("{}via {} {}({}) -> {}({})", s.empty() ? "" : "; ", r.declared ? "foreign key" : "link",
-                     r.name, columns(r.child_columns), r.parent, columns(r.parent_columns));
+    s += fmt::format("{}via {} {}({}) -> {}({})", s.empty() ? "" : "; ",
+                     r.declared ? "foreign key" : "link", r.name, columns(r.child_columns),
+                     r.parent, columns(r.parent_columns));
   }
-  std::string out = fmt::format("subject root: {}\ntables holding the subject's rows:\n", plan.root);
+  std::string out =
+      fmt::format("subject root: {}\ntables holding the subject's rows:\n", plan.root);
   for (const auto& t : plan.tables)
     out += fmt::format("  {}{}\n", t, t == plan.root ? "  (root row)" : "  " + how[t]);
   if (!plan.detach.empty()) {
@@ -127,7 +129,8 @@ std::string describe(const Graph& graph, const Plan& plan) {
                        columns(r.child_columns), r.name);
   }
   for (std::size_t i : plan.deferred)
-    out += fmt::format("cycle broken by deferring constraint {} to commit\n", graph.references[i].name);
+    out += fmt::format("cycle broken by deferring constraint {} to commit\n",
+                       graph.references[i].name);
   return out;
 }
 

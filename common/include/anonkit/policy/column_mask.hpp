@@ -48,7 +48,8 @@ class ColumnMask {
  public:
   // Accepts: null | redact | redact:TYPE | email | phone | card | iban | ssn | name | ip | mac |
   // url | date | id | all | text | pseudonym[:email|name|phone|int] | fpe[:digits|alnum|hex|alpha]
-  // | bucket:WIDTH | bucket:year|quarter|month|week|day|hour. Throws InvalidArgument that lists them.
+  // | bucket:WIDTH | bucket:year|quarter|month|week|day|hour. Throws InvalidArgument that lists
+  // them.
   [[nodiscard]] static ColumnMask parse(std::string_view spec);
 
   [[nodiscard]] const std::string& spec() const noexcept { return spec_; }
@@ -65,7 +66,16 @@ class ColumnMask {
                                                  ColumnKind kind, const MaskContext& ctx) const;
 
  private:
-  enum class Strategy { kNull, kRedact, kTyped, kText, kPseudonym, kFpe, kBucketWidth, kBucketDate };
+  enum class Strategy {
+    kNull,
+    kRedact,
+    kTyped,
+    kText,
+    kPseudonym,
+    kFpe,
+    kBucketWidth,
+    kBucketDate
+  };
   std::string spec_;
   Strategy strategy_ = Strategy::kNull;
   std::string placeholder_;  // redact

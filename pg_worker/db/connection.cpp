@@ -59,6 +59,21 @@ auto translated(F&& body) -> decltype(body()) {
   }
 }
 
+// SELECT set_config($1, $2, local), set_config($3, $4, local), ...: several settings in one
+// round trip, names and values bound.
+std::pair<std::string, Params> set_config(
+    const std::vector<std::pair<std::string, std::string>>& settings, bool local) {
+  std::string sql = "SELECT ";
+  Params params;
+  for (const auto& [name, value] : settings) {
+    sql += fmt::format("{}set_config(${}, ${}, {})", params.empty() ? "" : ", ", params.size() + 1,
+                       params.size() + 2, local ? "true" : "false");
+    params.emplace_back(name);
+    params.emplace_back(value);
+  }
+  return {std::move(sql), std::move(params)};
+}
+
 }  // namespace
 
 bool SqlError::transient() const noexcept {
@@ -91,8 +106,9 @@ Connection::Connection(const std::string& dsn) {
   impl_->conn.inhibit_reactivation(true);
 #pragma GCC diagnostic pop
   // The filter checker assumes standard strings; the name shows in pg_stat_activity.
-  exec("SET standard_conforming_strings = on");
-  exec("SET application_name = 'anonkit-worker'");
+  const auto [sql, params] = set_config(
+      {{"standard_conforming_strings", "on"}, {"application_name", "anonkit-worker"}}, false);
+  exec(sql, params);
 }
 
 Connection::~Connection() = default;
@@ -143,6 +159,11 @@ Rows Transaction::exec(const std::string& sql, const Params& params) {
   return translated([&] {
     return convert(impl_->tx->exec_params(sql, pqxx::prepare::make_dynamic_params(params)));
   });
+}
+
+void Transaction::set_local(const Settings& settings) {
+  const auto [sql, params] = set_config(settings, true);
+  (void)exec(sql, params);
 }
 
 void Transaction::exec_script(const std::string& sql) {

@@ -80,6 +80,9 @@ class Transaction {
   Transaction& operator=(const Transaction&) = delete;
 
   Rows exec(const std::string& sql, const Params& params = {});
+  // SET LOCAL for each (name, value), in one round trip (set_config(..., true)).
+  using Settings = std::vector<std::pair<std::string, std::string>>;
+  void set_local(const Settings& settings);
   // Several statements, no parameters (simple query protocol): for the schema's migration files.
   void exec_script(const std::string& sql);
   void commit();

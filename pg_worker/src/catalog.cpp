@@ -90,15 +90,7 @@ TableInfo describe_table(db::Connection& conn, const std::string& name) {
                  "ORDER BY i.indisprimary DESC, i.indexrelid",
                  {t.oid})
            .rows) {
-    std::vector<std::string> cols;
-    std::string all = *r[1];
-    std::size_t start = 0;
-    while (start <= all.size() && !all.empty()) {
-      const auto end = all.find('\x01', start);
-      cols.push_back(all.substr(start, end == std::string::npos ? std::string::npos : end - start));
-      if (end == std::string::npos) break;
-      start = end + 1;
-    }
+    std::vector<std::string> cols = r[1]->empty() ? std::vector<std::string>{} : split_names(*r[1]);
     if (*r[0] == "true") t.primary_key = cols;
     if (*r[2] == "false") t.index_columns.push_back(std::move(cols));  // skip expression indexes
   }
@@ -128,6 +120,17 @@ TableInfo describe_table(db::Connection& conn, const std::string& name) {
       t.partitions.push_back({*r[0], *r[1], *r[2], r[3].value_or(""), *r[4] == "r"});
   }
   return t;
+}
+
+std::vector<std::string> split_names(const std::string& joined) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (;;) {
+    const auto end = joined.find('\x01', start);
+    out.push_back(joined.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) return out;
+    start = end + 1;
+  }
 }
 
 std::optional<std::string> range_upper_bound(const std::string& bound) {

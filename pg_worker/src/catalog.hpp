@@ -48,6 +48,10 @@ struct TableInfo {
 // their case) and describes it. Throws InvalidArgument when it is not an existing table.
 [[nodiscard]] TableInfo describe_table(db::Connection& conn, const std::string& name);
 
+// Splits the chr(1)-joined names that the catalog queries return (array_to_string(..., chr(1)):
+// a separator no identifier contains in practice, unlike ',' or a space).
+[[nodiscard]] std::vector<std::string> split_names(const std::string& joined);
+
 // The upper bound of a range partition over one column, as text in that column's type; nullopt
 // for MAXVALUE, a DEFAULT partition or anything else.
 [[nodiscard]] std::optional<std::string> range_upper_bound(const std::string& bound);

@@ -82,8 +82,7 @@ class Erase {
 
   // Returns false when there is no such subject.
   bool run(db::Transaction& tx, const std::string& kind, const std::string& key) {
-    (void)tx.exec("SET LOCAL row_security = off");
-    (void)tx.exec("SET LOCAL lock_timeout = '5s'");
+    tx.set_local({{"row_security", "off"}, {"lock_timeout", "5s"}});
     sets_ = find_subject_rows(conn_, tx, m_, plan_, kind, key, true);
     if (sets_.empty()) return false;
     check(tx);
@@ -121,15 +120,14 @@ class Erase {
     for (std::size_t i : plan_.detach) {
       const auto& ref = m_.graph.references[i];
       const TableInfo& child = m_.tables.at(ref.child);
-      for (const auto& c : ref.child_columns) {
-        if (!child.column(c)->not_null) continue;
-        if (count_referring(tx, ref) > 0)
-          throw InvalidArgument(fmt::format(
-              "anonkit: rows of {} (another subject) refer to this subject through {}.{}, which "
-              "is NOT NULL: expected a nullable column so the reference can be removed; nothing "
-              "was changed",
-              child.display, child.display, c));
-      }
+      const auto not_null = std::find_if(ref.child_columns.begin(), ref.child_columns.end(),
+                                         [&](const auto& c) { return child.column(c)->not_null; });
+      if (not_null != ref.child_columns.end() && count_referring(tx, ref) > 0)
+        throw InvalidArgument(fmt::format(
+            "anonkit: rows of {} (another subject) refer to this subject through {}.{}, which "
+            "is NOT NULL: expected a nullable column so the reference can be removed; nothing "
+            "was changed",
+            child.display, child.display, *not_null));
     }
     for (const auto& [table, policy] : policies_) {
       const auto s = sets_.find(table);
@@ -239,15 +237,14 @@ class Erase {
     }
     for (const auto& l : links)
       set += fmt::format("{}{} = NULL", set.empty() ? "" : ", ", conn_.quote_name(l));
-    (void)tx.exec("SET LOCAL enable_hashjoin = off");
-    (void)tx.exec("SET LOCAL enable_mergejoin = off");
+    // Few rows found by row id: a hash or merge join would read the whole table.
+    tx.set_local({{"enable_hashjoin", "off"}, {"enable_mergejoin", "off"}});
     const auto r =
         tx.exec(fmt::format("UPDATE {} t SET {} FROM unnest({}) AS v({}) WHERE "
                             "t.tableoid = CAST(v.v0 AS oid) AND t.ctid = CAST(v.v1 AS tid)",
                             m_.tables.at(table).qualified, set, unnest, names),
                 params);
-    (void)tx.exec("SET LOCAL enable_hashjoin = on");
-    (void)tx.exec("SET LOCAL enable_mergejoin = on");
+    tx.set_local({{"enable_hashjoin", "on"}, {"enable_mergejoin", "on"}});
     r_.counts[table]["masked"] += static_cast<std::int64_t>(r.affected);
     rows->second.clear();  // detached: no longer the subject's
   }

@@ -40,8 +40,8 @@ struct Plan {
   Rule rule;
   TableInfo table;
   const ColumnInfo* time = nullptr;
-  std::vector<const ColumnInfo*> key;    // primary key (empty: delete by ctid)
-  std::vector<const ColumnInfo*> order;  // keyset order
+  std::vector<const ColumnInfo*> key;    // primary key (anonymize needs one; delete does not)
+  std::vector<const ColumnInfo*> order;  // anonymize's keyset order: time, then key
   std::vector<MaskedColumn> masks;
   std::string filter;  // " AND (...)" or empty
   bool drop_partitions = false;
@@ -78,7 +78,6 @@ Plan validate(db::Connection& conn, const Rule& rule, const RetentionOptions& op
         rule.time_column, p.table.display, p.time->type));
   for (const auto& name : p.table.primary_key) p.key.push_back(p.table.column(name));
 
-  const std::string qtime = conn.quote_name(p.time->name);
   if (rule.filter) {
     policy::check_sql_condition(*rule.filter);
     p.filter = fmt::format(" AND ({})", *rule.filter);
@@ -193,7 +192,7 @@ class RuleRun {
   const std::string& cutoff_tz() const { return cutoff_tz_; }
 
   void dry_run() {
-    std::string where = fmt::format("{} < {}{}", q(p_.time->name), cast("$1", *p_.time), p_.filter);
+    std::string where = past_cutoff();
     db::Params params{cutoff_};
     if (p_.rule.action == "anonymize") add_cursor_condition(load_cursor(), where, params);
     const auto r =
@@ -254,11 +253,20 @@ class RuleRun {
   std::string q(const std::string& name) const { return conn_.quote_name(name); }
   bool stopping() const { return o_.stop != nullptr && o_.stop->load(); }
 
-  template <typename Tx>
-  void set_timeouts(Tx& tx, std::optional<std::chrono::milliseconds> lock_timeout = std::nullopt) {
-    (void)tx.exec(
-        fmt::format("SET LOCAL lock_timeout = {}", lock_timeout.value_or(o_.lock_timeout).count()));
-    (void)tx.exec(fmt::format("SET LOCAL statement_timeout = {}", o_.statement_timeout.count()));
+  // The batch's lock and statement timeouts, and any `extra` settings, in one round trip.
+  void set_timeouts(db::Transaction& tx,
+                    std::optional<std::chrono::milliseconds> lock_timeout = std::nullopt,
+                    db::Transaction::Settings extra = {}) {
+    extra.emplace_back("lock_timeout",
+                       std::to_string(lock_timeout.value_or(o_.lock_timeout).count()));
+    extra.emplace_back("statement_timeout", std::to_string(o_.statement_timeout.count()));
+    tx.set_local(extra);
+  }
+
+  // "time < cutoff AND (filter)", the cutoff bound as $1: in every statement that reads or
+  // changes rows, so none younger than the rule or outside its filter is ever touched.
+  std::string past_cutoff() const {
+    return fmt::format("{} < {}{}", q(p_.time->name), cast("$1", *p_.time), p_.filter);
   }
 
   // Transient failures (lock or statement timeout, deadlock, serialization) retry the whole
@@ -359,7 +367,7 @@ class RuleRun {
 
   // Rows still to do, for the progress line's ETA.
   std::int64_t pending() {
-    std::string where = fmt::format("{} < {}{}", q(p_.time->name), cast("$1", *p_.time), p_.filter);
+    std::string where = past_cutoff();
     db::Params params{cutoff_};
     if (p_.rule.action == "anonymize") add_cursor_condition(load_cursor(), where, params);
     return conn_
@@ -401,10 +409,9 @@ class RuleRun {
   void delete_leaf(const Leaf& leaf, Progress& progress) {
     bool by_index = leaf.time_index;
     if (by_index && leaf.tuples > 0) {
-      const auto plan =
-          conn_.exec(fmt::format("EXPLAIN (FORMAT JSON) SELECT 1 FROM {} WHERE {} < {}{}",
-                                 leaf.qualified, q(p_.time->name), cast("$1", *p_.time), p_.filter),
-                     {cutoff_});
+      const auto plan = conn_.exec(fmt::format("EXPLAIN (FORMAT JSON) SELECT 1 FROM {} WHERE {}",
+                                               leaf.qualified, past_cutoff()),
+                                   {cutoff_});
       const double estimate =
           nlohmann::json::parse(plan.scalar())[0]["Plan"]["Plan Rows"].get<double>();
       by_index = estimate / leaf.tuples < kIndexShare;
@@ -446,8 +453,7 @@ class RuleRun {
         cutoff_, fmt::format("({},0)", next),
         end >= blocks ? std::string("(4294967295,0)") : fmt::format("({},0)", end)};
     const std::string where =
-        fmt::format("ctid >= CAST($2 AS tid) AND ctid < CAST($3 AS tid) AND {} < {}{}",
-                    q(p_.time->name), cast("$1", *p_.time), p_.filter);
+        "ctid >= CAST($2 AS tid) AND ctid < CAST($3 AS tid) AND " + past_cutoff();
     db::Rows r;
     try {
       // Usually no application holds an old row: one plain DELETE over the block range, as cheap
@@ -477,7 +483,7 @@ class RuleRun {
     db::Transaction tx(conn_);
     set_timeouts(tx);
     db::Params params{cutoff_, std::to_string(n)};
-    std::string where = fmt::format("{} < {}{}", q(p_.time->name), cast("$1", *p_.time), p_.filter);
+    std::string where = past_cutoff();
     if (last) {
       // Not strictly after: rows sharing the last time may remain (skipped while locked).
       params.push_back(*last);
@@ -501,13 +507,11 @@ class RuleRun {
 
   std::int64_t anonymize_batch(std::int64_t size, std::vector<db::Value>& last) {
     db::Transaction tx(conn_);
-    set_timeouts(tx);
     // The batch's rows are few and found by key: a hash or merge join would read the whole table
     // (the planner cannot see how few rows unnest() yields).
-    (void)tx.exec("SET LOCAL enable_hashjoin = off");
-    (void)tx.exec("SET LOCAL enable_mergejoin = off");
+    set_timeouts(tx, std::nullopt, {{"enable_hashjoin", "off"}, {"enable_mergejoin", "off"}});
     db::Params params{cutoff_, std::to_string(size)};
-    std::string where = fmt::format("{} < {}{}", q(p_.time->name), cast("$1", *p_.time), p_.filter);
+    std::string where = past_cutoff();
     add_cursor_condition(last, where, params);
     std::string select = column_list(p_.order, "", "::text");
     for (const auto& m : p_.masks)

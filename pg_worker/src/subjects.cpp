@@ -12,18 +12,12 @@
 namespace anonkit::pg {
 namespace {
 
-std::vector<std::string> split(const std::string& joined) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (;;) {
-    const auto end = joined.find('\x01', start);
-    out.push_back(joined.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) return out;
-    start = end + 1;
-  }
-}
-
-const TableInfo& table_of(SubjectModel& m, db::Connection& conn, const std::string& name) {
+// Describes `name` once: a table that many references touch is read from the catalog once.
+// `known` is its schema.name when the caller has it (foreign keys), so no query is needed.
+const TableInfo& table_of(SubjectModel& m, db::Connection& conn, const std::string& name,
+                          const std::string& known = {}) {
+  if (!known.empty())
+    if (const auto it = m.tables.find(known); it != m.tables.end()) return it->second;
   TableInfo t = describe_table(conn, name);
   const std::string key = t.display;
   return m.tables.try_emplace(key, std::move(t)).first->second;
@@ -90,12 +84,12 @@ SubjectModel load_subject_model(db::Connection& conn) {
     ref.name = *r[0];
     ref.child = *r[1];
     ref.parent = *r[2];
-    ref.child_columns = split(*r[3]);
-    ref.parent_columns = split(*r[4]);
+    ref.child_columns = split_names(*r[3]);
+    ref.parent_columns = split_names(*r[4]);
     ref.deferrable = *r[5] == "true";
     ref.nullable = *r[6] == "true";
-    (void)table_of(m, conn, *r[7]);
-    (void)table_of(m, conn, *r[8]);
+    (void)table_of(m, conn, *r[7], ref.child);
+    (void)table_of(m, conn, *r[8], ref.parent);
     m.graph.references.push_back(std::move(ref));
   }
   for (const auto& r : conn.exec("SELECT id::text, child_table, array_to_string(child_columns, "
@@ -111,8 +105,8 @@ SubjectModel load_subject_model(db::Connection& conn) {
       const TableInfo& parent = table_of(m, conn, *r[3]);
       ref.child = child.display;
       ref.parent = parent.display;
-      ref.child_columns = split(*r[2]);
-      ref.parent_columns = split(*r[4]);
+      ref.child_columns = split_names(*r[2]);
+      ref.parent_columns = split_names(*r[4]);
       require_columns(child, ref.child_columns, what);
       require_columns(parent, ref.parent_columns, what);
       ref.nullable = true;
@@ -221,7 +215,7 @@ AccessResult access_subject(db::Connection& conn, const std::string& kind_name,
   const SubjectKind& kind = model.kinds.at(kind_name);
   db::Transaction tx(conn, db::Isolation::kRepeatableReadReadOnly);
   // A policy that would hide some of the subject's rows makes the query fail instead.
-  (void)tx.exec("SET LOCAL row_security = off");
+  tx.set_local({{"row_security", "off"}});
   const RowSets sets = find_subject_rows(conn, tx, model, plan, kind_name, key, false);
   if (sets.empty())
     throw SubjectNotFound(fmt::format("anonkit: no {} with {} = '{}' in {}", kind_name,

@@ -3,6 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
+
 // libpqxx 6 reconnects a broken connection by itself unless told not to; the switch is deprecated
 // only because 7.x dropped reconnection altogether.
 #pragma GCC diagnostic push
@@ -32,10 +36,28 @@ Rows convert(const pqxx::result& r) {
   return out;
 }
 
-std::string first_line(const char* what) {
-  std::string s(what);
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+std::string first_line(std::string_view what) {
+  std::string s(what.substr(0, what.find('\n')));
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\r' || s.back() == '\t')) s.pop_back();
   return s;
+}
+
+// Words after which PostgreSQL quotes an identifier (an object name, never a row value).
+bool identifier_word(std::string_view word) {
+  static constexpr std::array<std::string_view, 36> kWords{
+      "relation",    "constraint",   "column",    "table",     "index",     "type",
+      "schema",      "function",     "procedure", "sequence",  "view",      "database",
+      "role",        "trigger",      "encoding",  "parameter", "operator",  "extension",
+      "policy",      "partition",    "domain",    "collation", "near",      "tablespace",
+      "publication", "subscription", "server",    "statement", "cursor",    "portal",
+      "savepoint",   "aggregate",    "rule",      "language",  "attribute", "user"};
+  return std::find(kWords.begin(), kWords.end(), word) != kWords.end();
+}
+
+std::string sql_error_message(const pqxx::sql_error& e) {
+  const std::string state = e.sqlstate();
+  return fmt::format("anonkit: PostgreSQL: {}{}", scrub_server_message(e.what()),
+                     state.empty() ? "" : fmt::format(" (SQLSTATE {})", state));
 }
 
 // Runs `body`, turning libpqxx's exceptions into anonkit's.
@@ -51,9 +73,9 @@ auto translated(F&& body) -> decltype(body()) {
         fmt::format("anonkit: the connection broke while committing; the outcome is unknown: {}",
                     first_line(e.what())));
   } catch (const pqxx::sql_error& e) {
-    throw SqlError(fmt::format("anonkit: PostgreSQL: {}", first_line(e.what())), e.sqlstate());
+    throw SqlError(sql_error_message(e), e.sqlstate());
   } catch (const pqxx::failure& e) {
-    throw Error(fmt::format("anonkit: PostgreSQL: {}", first_line(e.what())));
+    throw Error(fmt::format("anonkit: PostgreSQL: {}", scrub_server_message(e.what())));
   } catch (const pqxx::usage_error& e) {
     throw Error(fmt::format("anonkit: internal database usage error: {}", e.what()));
   }
@@ -75,6 +97,62 @@ std::pair<std::string, Params> set_config(
 }
 
 }  // namespace
+
+std::string scrub_server_message(std::string_view message) {
+  std::string s = first_line(message);
+  for (const std::string_view severity : {"ERROR:", "FATAL:", "PANIC:", "WARNING:"})
+    if (s.rfind(severity, 0) == 0) {
+      s.erase(0, s.find_first_not_of(' ', severity.size()));
+      break;
+    }
+  bool cut = false;
+  const auto cut_at = [&](std::size_t pos) {
+    if (pos >= s.size()) return;
+    s.erase(pos);
+    cut = true;
+  };
+  // Unquoted values: a unique key's value, a whole row, invalid bytes of a text.
+  for (const std::string_view marker : {"Key (", "Failing row contains", ": 0x"})
+    cut_at(s.find(marker));
+  std::size_t i = 0;
+  while ((i = s.find('"', i)) != std::string::npos) {
+    std::size_t before = i;
+    while (before > 0 && s[before - 1] == ' ') --before;
+    if (before > 0 && s[before - 1] == ':') {  // `...: "value"`: the value runs to the end
+      cut_at(before - 1);
+      break;
+    }
+    std::size_t word = before;
+    while (word > 0 &&
+           (std::islower(static_cast<unsigned char>(s[word - 1])) != 0 || s[word - 1] == '_'))
+      --word;
+    if (identifier_word(std::string_view(s).substr(word, before - word))) {
+      const auto close = s.find('"', i + 1);
+      if (close == std::string::npos) {
+        cut_at(i);
+        break;
+      }
+      i = close + 1;
+      continue;
+    }
+    // A value inside the sentence (`value "1e999" is out of range ...`): it may hold quotes
+    // itself, so it ends at the line's last quote (cutting too much rather than too little).
+    const auto close = s.rfind('"');
+    if (close == i) {
+      cut_at(i);
+      break;
+    }
+    s.erase(i, close + 1 - i);
+    if (i == 0)
+      s.insert(0, "value");
+    else if (i < s.size() && s[i] == ' ' && s[i - 1] == ' ')
+      s.erase(i, 1);
+  }
+  if (cut)
+    while (!s.empty() && std::string_view(" :;,.").find(s.back()) != std::string_view::npos)
+      s.pop_back();
+  return s;
+}
 
 bool SqlError::transient() const noexcept {
   return sqlstate_ == "40001" || sqlstate_ == "40P01" || sqlstate_ == "55P03" ||

@@ -92,6 +92,16 @@ class Transaction {
   std::unique_ptr<Impl> impl_;
 };
 
+// A PostgreSQL message made safe to store and print: no row value and no key survives. Only the
+// first line is kept (DETAIL, HINT, CONTEXT and the query position go), the severity prefix
+// ("ERROR:  ") goes, and the values the server quotes in it are cut while identifiers stay:
+//   invalid input syntax for type integer: "forty-two"  ->  invalid input syntax for type integer
+//   value "99999999999" is out of range for type integer ->  value is out of range for type integer
+//   ... Key (email)=(a@b) ... / Failing row contains (...) -> dropped from there on
+// A quoted text is an identifier (kept) only right after relation, constraint, column, table,
+// index, type, schema, ... or "at or near"; any other quoted text is a value.
+[[nodiscard]] std::string scrub_server_message(std::string_view message);
+
 // PostgreSQL array literal of text values ({"a","b\"c",NULL}), for `$1::text[]` parameters.
 [[nodiscard]] std::string text_array(const std::vector<Value>& values);
 

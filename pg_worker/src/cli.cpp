@@ -1,10 +1,7 @@
 // The worker CLI (CLI11): global connection and output options, one subcommand per task.
 #include "anonkit/pg/cli.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -13,6 +10,7 @@
 #include <cstdlib>
 #include <exception>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "anonkit/error.hpp"
@@ -102,11 +100,15 @@ int run_cli(int argc, char** argv) noexcept {
     app.add_option("--dsn", dsn,
                    "libpq connection string or URI; default: PG* variables, service file, .pgpass")
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-    app.add_flag("--json", json, "machine-readable output");
+    app.add_flag("--json", json, "machine-readable output (also accepted after the command)");
     app.add_flag("--verbose", verbose, "say more on stderr");
     app.add_option("--key-file", key_file,
-                   "key for pseudonym/fpe masks (32 bytes, mode 0600); default $ANONKIT_KEY_FILE");
+                   "key for receipts, key hashes and pseudonym/fpe masks (32 bytes, mode 0600); "
+                   "default $ANONKIT_KEY_FILE");
     app.require_subcommand(1);
+    // Options of the program also after the command (`plan --subject x --json`): every
+    // subcommand added below inherits this.
+    app.fallthrough();
 
     auto* ping = app.add_subcommand("ping", "connect and print the server version");
 
@@ -139,6 +141,11 @@ int run_cli(int argc, char** argv) noexcept {
     daemon->add_option("--interval", interval, "time between runs, e.g. 15m, 1h")->required();
     daemon->add_option("--batch", batch, "fixed rows per transaction (default: adaptive)")
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
+    std::string export_dir;
+    const char* export_help =
+        "write access exports here (<request id>-<subject>.json, mode 0600); without it access "
+        "requests fail";
+    daemon->add_option("--export-dir", export_dir, export_help)->check(CLI::ExistingDirectory);
 
     std::string subject_name, subject_key, out_file;
     auto* plan = app.add_subcommand("plan", "show how a subject's data is found and erased");
@@ -165,6 +172,8 @@ int run_cli(int argc, char** argv) noexcept {
     requests->require_subcommand(1);
     auto* requests_run =
         requests->add_subcommand("run", "process queued access and erase requests, then exit");
+    requests_run->add_option("--export-dir", export_dir, export_help)
+        ->check(CLI::ExistingDirectory);
 
     auto* status = app.add_subcommand("status", "last run of each rule and its backlog");
     auto* doctor = app.add_subcommand("doctor", "warn about missing indexes, keys and partitions");
@@ -186,6 +195,18 @@ int run_cli(int argc, char** argv) noexcept {
       if (const char* env = std::getenv("ANONKIT_KEY_FILE"); env != nullptr && *env != '\0')
         key_file = env;
     if (!key_file.empty()) ropts.keyring = pseudo::Keyring::from_file(key_file);
+    // Receipts, tombstones and key hashes are keyed: no key file, no access or erase.
+    if (access->parsed() || erase->parsed() || requests_run->parsed())
+      (void)require_keyring(ropts.keyring);
+    if (!export_dir.empty()) {
+      // The path stored in requests.result is for the application: absolute, whatever our cwd.
+      char* real = realpath(export_dir.c_str(), nullptr);
+      if (real == nullptr)
+        throw InvalidArgument(
+            fmt::format("anonkit: --export-dir {}: expected an existing directory", export_dir));
+      export_dir = real;
+      std::free(real);
+    }
 
     if (ping->parsed()) {
       db::Connection conn(dsn);
@@ -209,56 +230,19 @@ int run_cli(int argc, char** argv) noexcept {
       db::Connection conn(dsn);
       require_schema(conn);
       if (plan->parsed()) {
-        const SubjectModel model = load_subject_model(conn);
-        const auto p = plan_for(model, subject_name);
-        if (json) {
-          nlohmann::json doc = {{"subject", subject_name},
-                                {"root", p.root},
-                                {"tables", p.tables},
-                                {"deletion_order", p.deletion_order}};
-          for (const auto* list : {&p.follow, &p.detach, &p.null_first, &p.deferred}) {
-            nlohmann::json refs = nlohmann::json::array();
-            for (std::size_t i : *list) {
-              const auto& r = model.graph.references[i];
-              refs.push_back({{"name", r.name},
-                              {"child", r.child},
-                              {"child_columns", r.child_columns},
-                              {"parent", r.parent},
-                              {"parent_columns", r.parent_columns}});
-            }
-            const char* key = list == &p.follow       ? "follow"
-                              : list == &p.detach     ? "detach"
-                              : list == &p.null_first ? "null_first"
-                                                      : "deferred";
-            doc[key] = std::move(refs);
-          }
-          print(doc.dump(2) + "\n");
-        } else {
-          print(subject::describe(model.graph, p));
-        }
+        print(render_plan(load_subject_model(conn), subject_name, json));
         return kExitOk;
       }
-      const auto result = access_subject(conn, subject_name, subject_key);
-      nlohmann::json counts(result.counts);
-      (void)conn.exec(
-          "INSERT INTO anonkit.audit (kind, subject, subject_key_hash, counts, worker) VALUES "
-          "('access', $1, $2, CAST($3 AS jsonb), $4)",
-          {subject_name, hash_subject_key(subject_name, subject_key, ropts.keyring.get()),
-           counts.dump(), fmt::format("pid {}", getpid())});
-      if (out_file.empty()) {
-        print(result.document);
-      } else {
-        // Personal data: readable by the owner only, whatever the umask.
-        const int fd = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0 || fchmod(fd, 0600) != 0 ||
-            write(fd, result.document.data(), result.document.size()) !=
-                static_cast<ssize_t>(result.document.size()) ||
-            close(fd) != 0)
-          throw Error(
-              fmt::format("anonkit: could not write the export to {}: expected a "
-                          "writable path",
-                          out_file));
+      // Created before the export: a path that cannot take it fails before anything is read.
+      std::optional<PrivateFile> file;
+      if (!out_file.empty()) file.emplace(out_file);
+      // access_subject writes the audit row.
+      const auto result = access_subject(conn, subject_name, subject_key, *ropts.keyring);
+      if (file) {
+        file->commit(result.document);
         if (verbose) std::fprintf(stderr, "access: export written to %s\n", out_file.c_str());
+      } else {
+        print(result.document);
       }
       return kExitOk;
     }
@@ -278,8 +262,8 @@ int run_cli(int argc, char** argv) noexcept {
         throw InvalidArgument("anonkit: erase needs --key VALUE or --replay");
       const auto r = erase_subject(conn, subject_name, subject_key, eopts);
       if (r.already_erased)
-        std::fprintf(stderr, "anonkit: %s '%s' was already erased: nothing left to do\n",
-                     subject_name.c_str(), subject_key.c_str());
+        std::fprintf(stderr, "anonkit: that %s was already erased: nothing left to do\n",
+                     subject_name.c_str());
       print(r.receipt + "\n");
       return kExitOk;
     }
@@ -299,11 +283,12 @@ int run_cli(int argc, char** argv) noexcept {
         db::Connection conn(dsn);
         require_schema(conn);
       }
-      EraseOptions eopts;
-      eopts.keyring = ropts.keyring;
+      RequestsOptions qopts;
+      qopts.erase.keyring = ropts.keyring;
+      qopts.export_dir = export_dir;
       std::signal(SIGINT, on_signal);
       std::signal(SIGTERM, on_signal);
-      const auto r = run_requests(dsn, eopts, &g_stop);
+      const auto r = run_requests(dsn, qopts, &g_stop);
       print(json ? nlohmann::json{{"done", r.done}, {"failed", r.failed}}.dump() + "\n"
                  : fmt::format("requests: {} done, {} failed\n", r.done, r.failed));
       return r.failed == 0 ? kExitOk : kExitRuleFailed;
@@ -322,6 +307,11 @@ int run_cli(int argc, char** argv) noexcept {
     }
     if (daemon->parsed()) {
       ropts.progress = verbose;
+      RequestsOptions qopts;
+      qopts.erase.keyring = ropts.keyring;
+      qopts.export_dir = export_dir;
+      if (ropts.keyring && export_dir.empty())
+        std::fprintf(stderr, "daemon: no --export-dir: access requests will fail\n");
       while (!g_stop.load()) {
         try {
           {
@@ -329,13 +319,19 @@ int run_cli(int argc, char** argv) noexcept {
             require_schema(conn);
           }
           const auto outcomes = run_retention(dsn, ropts);
-          EraseOptions eopts;
-          eopts.keyring = ropts.keyring;
-          const auto handled = run_requests(dsn, eopts, &g_stop);
-          if (handled.done + handled.failed > 0 || verbose)
-            std::fprintf(stderr, "daemon: requests: %lld done, %lld failed\n",
-                         static_cast<long long>(handled.done),
-                         static_cast<long long>(handled.failed));
+          if (!ropts.keyring) {
+            try {
+              (void)require_keyring(ropts.keyring);
+            } catch (const KeyError& e) {
+              std::fprintf(stderr, "daemon: requests skipped: %s\n", e.what());
+            }
+          } else {
+            const auto handled = run_requests(dsn, qopts, &g_stop);
+            if (handled.done + handled.failed > 0 || verbose)
+              std::fprintf(stderr, "daemon: requests: %lld done, %lld failed\n",
+                           static_cast<long long>(handled.done),
+                           static_cast<long long>(handled.failed));
+          }
           for (const auto& o : outcomes)
             if (o.status != "done" || verbose)
               std::fprintf(stderr, "daemon: %s: %s, %lld rows%s%s\n", o.rule.c_str(),

@@ -1,261 +1,197 @@
 // The Destroyer. Everything happens in one READ COMMITTED transaction that first locks the root
-// row (an application's insert referencing it waits for us, then fails its foreign-key check), then
-// finds and locks every row of the subject, checks that every change can be made, and only then
-// changes anything.
+// row (an application's insert referencing it waits for us, then fails its foreign-key check),
+// finds, locks and classifies every row with an owner path to it, checks that every change can be
+// made, and only then changes anything: each kept row is updated once (its masks and every
+// reference to a deleted row in one statement), then the subject's rows are deleted children
+// first, then the result is proven before commit.
 #include "destroyer.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "anonkit/policy/column_mask.hpp"
+#include "masked_update.hpp"
 #include "subjects.hpp"
 
 namespace anonkit::pg {
 namespace {
 
-struct KeepPolicy {
-  std::vector<std::pair<const ColumnInfo*, policy::ColumnMask>> masks;
-};
+using subject::Reference;
 
-std::map<std::string, KeepPolicy> load_policies(db::Connection& conn, const SubjectModel& model,
-                                                const EraseOptions& options) {
-  std::map<std::string, KeepPolicy> out;
-  for (const auto& r :
-       conn.exec("SELECT table_name, action, mask::text FROM anonkit.erasure_policy "
-                 "ORDER BY table_name")
-           .rows) {
-    if (*r[1] != "mask") continue;
-    TableInfo t;
-    try {
-      t = describe_table(conn, *r[0]);
-    } catch (const InvalidArgument& e) {
-      throw InvalidArgument(fmt::format("anonkit: erasure policy for '{}': {}", *r[0],
-                                        std::string_view(e.what()).substr(9)));
-    }
-    const auto it = model.tables.find(t.display);
-    if (it == model.tables.end()) continue;  // no reference reaches it: never a subject's row
-    const TableInfo& info = it->second;
-    KeepPolicy p;
-    const auto mask = nlohmann::json::parse(r[2].value_or("{}"));
-    for (const auto& [column, spec] : mask.items()) {
-      const ColumnInfo* c = info.column(column);
-      if (c == nullptr || !spec.is_string())
-        throw InvalidArgument(
-            fmt::format("anonkit: erasure policy for {}: mask column '{}' {}", info.display, column,
-                        c == nullptr ? "does not exist" : "needs a strategy name"));
-      auto m = policy::ColumnMask::parse(spec.get<std::string>());
-      m.check_column(column, c->type, c->kind, c->not_null);
-      if (m.needs_key() && !options.keyring)
-        throw KeyError(
-            fmt::format("anonkit: erasure policy for {}: mask '{}' needs a key: pass "
-                        "--key-file or set ANONKIT_KEY_FILE",
-                        info.display, m.spec()));
-      p.masks.emplace_back(c, std::move(m));
-    }
-    out.emplace(info.display, std::move(p));
-  }
-  return out;
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
 }
 
-std::string set_null(db::Connection& conn, const std::vector<std::string>& columns) {
-  std::string s;
-  for (const auto& c : columns)
-    s += fmt::format("{}{} = NULL", s.empty() ? "" : ", ", conn.quote_name(c));
-  return s;
+// Identifier values are searched in the kept rows; short or purely numeric values would match
+// unrelated text (an id "2" is in every date), so only these are searched.
+bool searchable(const std::string& v) {
+  if (v.size() < 4) return false;
+  const bool digits = std::all_of(v.begin(), v.end(), [](unsigned char c) {
+    return std::isdigit(c) || c == '-' || c == '.';
+  });
+  return !digits || v.size() >= 7;
 }
 
 class Erase {
  public:
   Erase(db::Connection& conn, const SubjectModel& model, const subject::Plan& plan,
-        const std::map<std::string, KeepPolicy>& policies, const EraseOptions& options,
+        const std::map<std::string, std::vector<MaskedColumn>>& masks, const EraseOptions& options,
         EraseResult& result)
-      : conn_(conn),
-        m_(model),
-        plan_(plan),
-        policies_(policies),
-        o_(options),
-        r_(result),
+      : conn_(conn), m_(model), plan_(plan), masks_(masks), o_(options), r_(result),
         ctx_(options.keyring) {}
 
   // Returns false when there is no such subject.
-  bool run(db::Transaction& tx, const std::string& kind, const std::string& key) {
-    tx.set_local({{"row_security", "off"}, {"lock_timeout", "5s"}});
-    sets_ = find_subject_rows(conn_, tx, m_, plan_, kind, key, true);
-    if (sets_.empty()) return false;
+  bool run(db::Transaction& tx, const std::string& kind, const std::string& canonical) {
+    tx.set_local({{"row_security", "off"},
+                  {"lock_timeout", "5s"},
+                  {"enable_hashjoin", "off"},
+                  {"enable_mergejoin", "off"}});
+    const SubjectRows found = find_subject_rows(conn_, tx, m_, plan_, kind, canonical, true);
+    if (found.root.empty()) return false;
+    for (const auto& [table, rows] : found.ownership.alone)
+      (kept(table) ? keep_ : delete_)[table].insert(rows.begin(), rows.end());
+    delete_[plan_.root].insert(found.root);
+    keep_.erase(plan_.root);
+    for (const auto& [table, rows] : found.ownership.shared)
+      keep_[table].insert(rows.begin(), rows.end());
+    mask_ = keep_;  // the subject's kept and shared rows get the policy's masks; no one else's
+
+    collect_detachments(tx);
     check(tx);
+    const auto identifiers = capture_identifiers(tx);
+    const auto link_values = capture_link_values(tx);
     for (std::size_t i : plan_.deferred) {
       const auto& ref = m_.graph.references[i];
       const auto schema = ref.child.substr(0, ref.child.find('.'));
       (void)tx.exec(fmt::format("SET CONSTRAINTS {}.{} DEFERRED", conn_.quote_name(schema),
                                 conn_.quote_name(ref.name)));
     }
-    // Values links were matched on, to verify at the end that no new row matches them.
-    const auto link_values = capture_link_values(tx);
     if (o_.dry_run) {
-      dry_counts(tx);
+      dry_counts();
       return true;
     }
-    for (std::size_t i : plan_.detach) detach(tx, m_.graph.references[i]);
-    for (const auto& [table, policy] : policies_) mask(tx, table, policy);
+    update_kept(tx);
     for (std::size_t i : plan_.null_first) null_first(tx, m_.graph.references[i]);
     for (const auto& table : plan_.deletion_order) {
-      if (policies_.count(table)) continue;
-      const auto s = sets_.find(table);
-      if (s == sets_.end() || s->second.empty()) continue;
+      const auto s = delete_.find(table);
+      if (s == delete_.end() || s->second.empty()) continue;
       const auto d = tx.exec(fmt::format("DELETE FROM {} t WHERE {}", m_.tables.at(table).qualified,
                                          rows_condition("t", 1)),
                              row_params(s->second));
       if (d.affected) r_.counts[table]["deleted"] += static_cast<std::int64_t>(d.affected);
     }
-    verify(tx, kind, key, link_values);
+    verify(tx, kind, canonical, link_values, identifiers);
     return true;
   }
 
+  const nlohmann::json& checked() const { return checked_; }
+
  private:
+  bool kept(const std::string& table) const {
+    const auto p = m_.graph.policies.find(table);
+    return p != m_.graph.policies.end() && p->second == subject::PolicyAction::kMask;
+  }
+
+  // Every reference into the rows to be deleted from a row that stays (shared, kept by policy,
+  // another subject's root row): that row's columns are set to NULL. An owned-parent declaration
+  // over the same columns as a foreign key is the same reference.
+  void collect_detachments(db::Transaction& tx) {
+    const auto& refs = m_.graph.references;
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+      const Reference& r = refs[i];
+      const auto parent = delete_.find(r.parent);
+      if (parent == delete_.end() || parent->second.empty()) continue;
+      if (!plan_.reached(r.child) && !m_.graph.root_tables.count(r.child)) continue;
+      const bool duplicate = std::any_of(refs.begin(), refs.begin() + static_cast<long>(i),
+                                         [&](const Reference& o) {
+                                           return o.child == r.child && o.parent == r.parent &&
+                                                  o.child_columns == r.child_columns;
+                                         });
+      if (duplicate) continue;
+      // The rows that will be deleted anyway are subtracted here: a NOT IN over many row ids
+      // would be evaluated row by row.
+      const auto own = delete_.find(r.child);
+      std::string on;
+      for (std::size_t k = 0; k < r.child_columns.size(); ++k)
+        on += fmt::format("{}c.{} = p.{}", k ? " AND " : "", conn_.quote_name(r.child_columns[k]),
+                          conn_.quote_name(r.parent_columns[k]));
+      const auto rows = tx.exec(
+          fmt::format("SELECT DISTINCT {} FROM {} c JOIN {} p ON {} WHERE {}", row_id("c"),
+                      m_.tables.at(r.child).qualified, m_.tables.at(r.parent).qualified, on,
+                      rows_condition("p", 1)),
+          row_params(parent->second));
+      for (const auto& row : rows.rows) {
+        if (own != delete_.end() && own->second.count(*row[0])) continue;
+        auto& cols = detach_[r.child][*row[0]];
+        for (const auto& c : r.child_columns)
+          if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
+        keep_[r.child].insert(*row[0]);  // stays, whoever it belongs to
+      }
+    }
+  }
+
   // Every change must be possible before the first one is made.
-  void check(db::Transaction& tx) {
-    for (std::size_t i : plan_.detach) {
-      const auto& ref = m_.graph.references[i];
-      const TableInfo& child = m_.tables.at(ref.child);
-      const auto not_null = std::find_if(ref.child_columns.begin(), ref.child_columns.end(),
-                                         [&](const auto& c) { return child.column(c)->not_null; });
-      if (not_null != ref.child_columns.end() && count_referring(tx, ref) > 0)
-        throw InvalidArgument(fmt::format(
-            "anonkit: rows of {} (another subject) refer to this subject through {}.{}, which "
-            "is NOT NULL: expected a nullable column so the reference can be removed; nothing "
-            "was changed",
-            child.display, child.display, *not_null));
-    }
-    for (const auto& [table, policy] : policies_) {
-      const auto s = sets_.find(table);
-      if (s == sets_.end() || s->second.empty()) continue;
-      for (std::size_t i : plan_.follow) {
-        const auto& ref = m_.graph.references[i];
-        if (ref.child != table) continue;
-        for (const auto& c : ref.child_columns)
-          if (m_.tables.at(table).column(c)->not_null)
+  void check(db::Transaction&) {
+    for (const auto& [table, rows] : detach_) {
+      const TableInfo& t = m_.tables.at(table);
+      for (const auto& [row, cols] : rows)
+        for (const auto& c : cols)
+          if (t.column(c)->not_null)
             throw InvalidArgument(fmt::format(
-                "anonkit: {} is kept and masked, but its column {} that links it to the subject "
-                "is NOT NULL: expected a nullable column so the row can be detached; nothing was "
-                "changed",
-                table, c));
-      }
+                "anonkit: rows of {} that stay (shared with someone else, kept by a policy, or "
+                "another subject's) refer to the subject's rows through {}.{}, which is NOT NULL: "
+                "expected a nullable column so the reference can be removed; nothing was changed",
+                table, table, c));
     }
   }
 
-  std::int64_t count_referring(db::Transaction& tx, const subject::Reference& ref) {
-    const auto parent = sets_.find(ref.parent);
-    if (parent == sets_.end() || parent->second.empty()) return 0;
-    return tx
-        .exec(fmt::format("SELECT count(*) FROM {} c WHERE ({}) IN (SELECT {} FROM {} p WHERE {})",
-                          m_.tables.at(ref.child).qualified,
-                          column_list(conn_, "c", ref.child_columns),
-                          column_list(conn_, "p", ref.parent_columns),
-                          m_.tables.at(ref.parent).qualified, rows_condition("p", 1)),
-              row_params(parent->second))
-        .integer();
-  }
-
-  // UPDATE the rows of `table` that `where` selects; rows of the subject get new row ids, so the
-  // set is brought up to date from (old id, new id) pairs.
-  std::int64_t update(db::Transaction& tx, const std::string& table, const std::string& set,
-                      const std::string& where, const db::Params& params) {
-    const auto r = tx.exec(
-        fmt::format("UPDATE {0} t SET {1} FROM (SELECT u.tableoid AS o, u.ctid AS c FROM {0} u "
-                    "WHERE {2}) old WHERE t.tableoid = old.o AND t.ctid = old.c "
-                    "RETURNING old.o::text, old.c::text, t.tableoid::text, t.ctid::text",
-                    m_.tables.at(table).qualified, set, where),
-        params);
-    auto s = sets_.find(table);
-    if (s != sets_.end())
+  // The subject's identifying values, read before any change: the root row's text, and what
+  // links match on. They must not be found in any row the erase keeps.
+  std::vector<std::string> capture_identifiers(db::Transaction& tx) {
+    std::set<std::string> values;
+    const TableInfo& root = m_.tables.at(plan_.root);
+    std::string cols;
+    for (const auto& c : root.columns)
+      if (c.kind == policy::ColumnKind::kText)
+        cols += fmt::format("{}t.{}::text", cols.empty() ? "" : ", ", conn_.quote_name(c.name));
+    if (!cols.empty()) {
+      const auto r = tx.exec(fmt::format("SELECT {} FROM {} t WHERE {}", cols, root.qualified,
+                                         rows_condition("t", 1)),
+                             row_params(delete_.at(plan_.root)));
       for (const auto& row : r.rows)
-        if (s->second.erase({*row[0], *row[1]})) s->second.insert({*row[2], *row[3]});
-    return static_cast<std::int64_t>(r.size());
-  }
-
-  void detach(db::Transaction& tx, const subject::Reference& ref) {
-    const auto parent = sets_.find(ref.parent);
-    if (parent == sets_.end() || parent->second.empty()) return;
-    const auto n = update(tx, ref.child, set_null(conn_, ref.child_columns),
-                          fmt::format("({}) IN (SELECT {} FROM {} p WHERE {})",
-                                      column_list(conn_, "u", ref.child_columns),
-                                      column_list(conn_, "p", ref.parent_columns),
-                                      m_.tables.at(ref.parent).qualified, rows_condition("p", 1)),
-                          row_params(parent->second));
-    if (n) r_.counts[ref.child]["detached"] += n;
-  }
-
-  void null_first(db::Transaction& tx, const subject::Reference& ref) {
-    const auto rows = sets_.find(ref.child);
-    if (rows == sets_.end() || rows->second.empty()) return;
-    const auto n = update(tx, ref.child, set_null(conn_, ref.child_columns), rows_condition("u", 1),
-                          row_params(rows->second));
-    if (n) r_.counts[ref.child]["nulled"] += n;
-  }
-
-  // Kept rows: the policy's masks, computed here, and every column linking them to the subject set
-  // to NULL, one UPDATE per table.
-  void mask(db::Transaction& tx, const std::string& table, const KeepPolicy& policy) {
-    const auto rows = sets_.find(table);
-    if (rows == sets_.end() || rows->second.empty()) return;
-    std::set<std::string> links;
-    for (std::size_t i : plan_.follow)
-      if (m_.graph.references[i].child == table)
-        for (const auto& c : m_.graph.references[i].child_columns) links.insert(c);
-    std::string select = "t.tableoid::text, t.ctid::text";
-    for (const auto& [c, _] : policy.masks)
-      select += fmt::format(", t.{}::text", conn_.quote_name(c->name));
-    const auto found = tx.exec(fmt::format("SELECT {} FROM {} t WHERE {}", select,
-                                           m_.tables.at(table).qualified, rows_condition("t", 1)),
-                               row_params(rows->second));
-    std::vector<std::vector<db::Value>> arrays(2 + policy.masks.size());
-    for (const auto& row : found.rows) {
-      arrays[0].push_back(row[0]);
-      arrays[1].push_back(row[1]);
-      for (std::size_t k = 0; k < policy.masks.size(); ++k) {
-        const auto& v = row[2 + k];
-        arrays[2 + k].push_back(
-            policy.masks[k].second.apply(v ? std::optional<std::string_view>(*v) : std::nullopt,
-                                         policy.masks[k].first->kind, ctx_));
-      }
+        for (const auto& v : row)
+          if (v && searchable(*v)) values.insert(lower(*v));
     }
-    db::Params params;
-    std::string unnest, names, set;
-    for (std::size_t k = 0; k < arrays.size(); ++k) {
-      params.push_back(db::text_array(arrays[k]));
-      unnest += fmt::format("{}CAST(${} AS text[])", k ? ", " : "", k + 1);
-      names += fmt::format("{}v{}", k ? ", " : "", k);
+    for (const auto& ref : m_.graph.references) {
+      if (ref.kind != subject::RefKind::kLink) continue;
+      const auto parent = delete_.find(ref.parent);
+      if (parent == delete_.end() || parent->second.empty()) continue;
+      std::string c;
+      for (const auto& name : ref.parent_columns)
+        c += fmt::format("{}p.{}::text", c.empty() ? "" : ", ", conn_.quote_name(name));
+      for (const auto& row : tx.exec(fmt::format("SELECT {} FROM {} p WHERE {}", c,
+                                                 m_.tables.at(ref.parent).qualified,
+                                                 rows_condition("p", 1)),
+                                     row_params(parent->second))
+                                 .rows)
+        for (const auto& v : row)
+          if (v && searchable(*v)) values.insert(lower(*v));
     }
-    for (std::size_t k = 0; k < policy.masks.size(); ++k) {
-      const ColumnInfo& c = *policy.masks[k].first;
-      if (links.count(c.name)) continue;
-      set += fmt::format("{}{} = CAST(v.v{} AS {})", set.empty() ? "" : ", ",
-                         conn_.quote_name(c.name), k + 2, c.type);
-    }
-    for (const auto& l : links)
-      set += fmt::format("{}{} = NULL", set.empty() ? "" : ", ", conn_.quote_name(l));
-    // Few rows found by row id: a hash or merge join would read the whole table.
-    tx.set_local({{"enable_hashjoin", "off"}, {"enable_mergejoin", "off"}});
-    const auto r =
-        tx.exec(fmt::format("UPDATE {} t SET {} FROM unnest({}) AS v({}) WHERE "
-                            "t.tableoid = CAST(v.v0 AS oid) AND t.ctid = CAST(v.v1 AS tid)",
-                            m_.tables.at(table).qualified, set, unnest, names),
-                params);
-    tx.set_local({{"enable_hashjoin", "on"}, {"enable_mergejoin", "on"}});
-    r_.counts[table]["masked"] += static_cast<std::int64_t>(r.affected);
-    rows->second.clear();  // detached: no longer the subject's
+    return {values.begin(), values.end()};
   }
 
   std::vector<std::pair<std::size_t, db::Rows>> capture_link_values(db::Transaction& tx) {
     std::vector<std::pair<std::size_t, db::Rows>> out;
-    for (std::size_t i : plan_.follow) {
+    for (std::size_t i : plan_.down) {
       const auto& ref = m_.graph.references[i];
-      if (ref.declared) continue;
-      const auto parent = sets_.find(ref.parent);
-      if (parent == sets_.end() || parent->second.empty()) continue;
+      if (ref.kind != subject::RefKind::kLink) continue;
+      const auto parent = delete_.find(ref.parent);
+      if (parent == delete_.end() || parent->second.empty()) continue;
       std::string cols;
       for (std::size_t k = 0; k < ref.parent_columns.size(); ++k)
         cols += fmt::format("{}p.{}::text", k ? ", " : "", conn_.quote_name(ref.parent_columns[k]));
@@ -267,31 +203,105 @@ class Erase {
     return out;
   }
 
-  void dry_counts(db::Transaction& tx) {
-    for (std::size_t i : plan_.detach) {
-      const auto n = count_referring(tx, m_.graph.references[i]);
-      if (n) r_.counts[m_.graph.references[i].child]["detached"] += n;
+  void dry_counts() {
+    for (const auto& [table, rows] : delete_)
+      if (!rows.empty()) r_.counts[table]["deleted"] += static_cast<std::int64_t>(rows.size());
+    for (const auto& [table, rows] : mask_) {
+      const auto m = masks_.find(table);
+      if (m != masks_.end() && !m->second.empty() && !rows.empty())
+        r_.counts[table]["masked"] += static_cast<std::int64_t>(rows.size());
     }
-    for (const auto& [table, rows] : sets_) {
-      if (rows.empty()) continue;
-      r_.counts[table][policies_.count(table) ? "masked" : "deleted"] +=
-          static_cast<std::int64_t>(rows.size());
+    for (const auto& [table, rows] : detach_)
+      if (!rows.empty()) r_.counts[table]["detached"] += static_cast<std::int64_t>(rows.size());
+    for (std::size_t i : plan_.null_first) {
+      const auto s = delete_.find(m_.graph.references[i].child);
+      if (s != delete_.end() && !s->second.empty())
+        r_.counts[s->first]["nulled"] += static_cast<std::int64_t>(s->second.size());
     }
   }
 
-  // Inside the same transaction: a fresh traversal finds nothing, and no row matches the values a
-  // link was followed on (a row inserted meanwhile through a link the database does not enforce).
-  void verify(db::Transaction& tx, const std::string& kind, const std::string& key,
-              const std::vector<std::pair<std::size_t, db::Rows>>& link_values) {
-    const RowSets again = find_subject_rows(conn_, tx, m_, plan_, kind, key, false);
-    for (const auto& [table, rows] : again)
-      if (!rows.empty())
-        throw db::SqlError(
-            fmt::format("anonkit: verification found {} rows of {} left", rows.size(), table),
-            "40001");
+  // Each kept row once: its policy's masks and its references to deleted rows, in one statement
+  // per table and set of detached columns (rows then get new ids, kept up to date in keep_).
+  void update_kept(db::Transaction& tx) {
+    for (auto& [table, rows] : keep_) {
+      if (rows.empty()) continue;
+      const TableInfo& t = m_.tables.at(table);
+      const auto mk = masks_.find(table);
+      const std::vector<MaskedColumn> none;
+      const auto& table_masks = mk != masks_.end() ? mk->second : none;
+      const auto det = detach_.find(table);
+      const RowSet& maskable = mask_[table];
+      // (masked?, detached columns) -> rows
+      std::map<std::pair<bool, std::vector<std::string>>, RowSet> groups;
+      for (const auto& row : rows) {
+        std::vector<std::string> cols;
+        if (det != detach_.end())
+          if (const auto d = det->second.find(row); d != det->second.end()) cols = d->second;
+        std::sort(cols.begin(), cols.end());
+        const bool masked = !table_masks.empty() && maskable.count(row);
+        if (!masked && cols.empty()) continue;  // nothing changes in this row
+        groups[{masked, cols}].insert(row);
+      }
+      RowSet renamed;
+      for (const auto& [what, group] : groups) {
+        const auto& [masked, cols] = what;
+        const auto& masks = table_masks;
+        std::vector<std::string> new_ids;
+        if (masked) {
+          std::string select = "t.tableoid::text, t.ctid::text";
+          for (const auto& mc : masks) select += ", " + masked_read(conn_, "t", *mc.column);
+          const auto current = tx.exec(fmt::format("SELECT {} FROM {} t WHERE {}", select,
+                                                   t.qualified, rows_condition("t", 1)),
+                                       row_params(group));
+          const auto n = write_masked(conn_, tx, t, {{"t.tableoid", "oid"}, {"t.ctid", "tid"}},
+                                      masks, current.rows, cols, ctx_, &new_ids);
+          r_.counts[table]["masked"] += static_cast<std::int64_t>(n);
+        } else {
+          std::string set;
+          for (const auto& c : cols)
+            set += fmt::format("{}{} = NULL", set.empty() ? "" : ", ", conn_.quote_name(c));
+          for (const auto& row :
+               tx.exec(fmt::format("UPDATE {} t SET {} WHERE {} RETURNING {}", t.qualified, set,
+                                   rows_condition("t", 1), row_id("t")),
+                       row_params(group))
+                   .rows)
+            new_ids.push_back(*row[0]);
+        }
+        if (!cols.empty())
+          r_.counts[table]["detached"] += static_cast<std::int64_t>(group.size());
+        for (const auto& row : group) rows.erase(row);
+        renamed.insert(new_ids.begin(), new_ids.end());
+      }
+      rows.insert(renamed.begin(), renamed.end());
+    }
+  }
+
+  void null_first(db::Transaction& tx, const Reference& ref) {
+    auto s = delete_.find(ref.child);
+    if (s == delete_.end() || s->second.empty()) return;
+    std::string set;
+    for (const auto& c : ref.child_columns)
+      set += fmt::format("{}{} = NULL", set.empty() ? "" : ", ", conn_.quote_name(c));
+    const auto r = tx.exec(fmt::format("UPDATE {} t SET {} WHERE {} RETURNING {}",
+                                       m_.tables.at(ref.child).qualified, set,
+                                       rows_condition("t", 1), row_id("t")),
+                           row_params(s->second));
+    s->second.clear();
+    for (const auto& row : r.rows) s->second.insert(*row[0]);
+    if (r.size()) r_.counts[ref.child]["nulled"] += static_cast<std::int64_t>(r.size());
+  }
+
+  // Inside the same transaction: a fresh lookup finds no root row; no row matches the values a
+  // link was followed on (a row inserted meanwhile through a link the database does not
+  // enforce); and no identifier of the subject is left in any row the erase kept.
+  void verify(db::Transaction& tx, const std::string& kind, const std::string& canonical,
+              const std::vector<std::pair<std::size_t, db::Rows>>& link_values,
+              const std::vector<std::string>& identifiers) {
+    const SubjectRows again = find_subject_rows(conn_, tx, m_, plan_, kind, canonical, false);
+    if (!again.root.empty())
+      throw db::SqlError("anonkit: verification found the subject's row still present", "40001");
     for (const auto& [i, values] : link_values) {
       const auto& ref = m_.graph.references[i];
-      if (policies_.count(ref.child)) continue;
       for (const auto& v : values.rows) {
         std::string where;
         db::Params params;
@@ -311,26 +321,51 @@ class Erase {
               "40001");
       }
     }
+    std::int64_t searched = 0;
+    for (const auto& [table, rows] : keep_) {
+      if (rows.empty() || identifiers.empty()) continue;
+      const auto found =
+          tx.exec(fmt::format("SELECT row_to_json(t)::text FROM {} t WHERE {}",
+                              m_.tables.at(table).qualified, rows_condition("t", 1)),
+                  row_params(rows));
+      for (const auto& row : found.rows) {
+        ++searched;
+        const auto doc = nlohmann::json::parse(*row[0]);
+        for (const auto& [column, value] : doc.items()) {
+          const std::string text = lower(value.is_string() ? value.get<std::string>() : value.dump());
+          for (const auto& id : identifiers)
+            if (text.find(id) != std::string::npos)
+              throw InvalidArgument(fmt::format(
+                  "anonkit: erase refused: column {} of a row of {} that the erase keeps still "
+                  "holds one of the subject's identifying values: add a mask for it to that "
+                  "table's anonkit.erasure_policy; nothing was changed",
+                  column, table));
+        }
+      }
+    }
+    checked_ = {{"traversal", true},
+                {"identifier_values", identifiers.size()},
+                {"rows_searched", searched}};
   }
 
   db::Connection& conn_;
   const SubjectModel& m_;
   const subject::Plan& plan_;
-  const std::map<std::string, KeepPolicy>& policies_;
+  const std::map<std::string, std::vector<MaskedColumn>>& masks_;
   const EraseOptions& o_;
   EraseResult& r_;
   policy::MaskContext ctx_;
-  RowSets sets_;
+  RowSets delete_, keep_, mask_;
+  std::map<std::string, std::map<std::string, std::vector<std::string>>> detach_;
+  nlohmann::json checked_ = {{"traversal", false}};
 };
 
-std::string receipt_json(const std::string& kind, const std::string& hash, const EraseResult& r,
-                         bool dry_run, const std::string& at) {
-  nlohmann::json doc = {{"subject", kind},
-                        {"key_hash", hash},
-                        {"dry_run", dry_run},
-                        {"erased_at", at},
-                        {"already_erased", r.already_erased},
-                        {"tables", r.counts}};
+std::string receipt_json(const std::string& kind, const EraseResult& r, bool dry_run,
+                         const std::string& at, const nlohmann::json& checked) {
+  nlohmann::json doc = {{"subject", kind},         {"key_hash", r.key_hash},
+                        {"dry_run", dry_run},      {"erased_at", at},
+                        {"already_erased", r.already_erased}, {"tables", r.counts},
+                        {"checked", checked}};
   if (r.already_erased) doc["note"] = "no such subject now; a tombstone shows it was erased before";
   return doc.dump();
 }
@@ -339,28 +374,34 @@ std::string receipt_json(const std::string& kind, const std::string& hash, const
 
 EraseResult erase_subject(db::Connection& conn, const std::string& kind, const std::string& key,
                           const EraseOptions& options) {
+  const pseudo::Keyring& keyring = require_keyring(options.keyring);
   const SubjectModel model = load_subject_model(conn);
   const subject::Plan plan = plan_for(model, kind);
-  const auto policies = load_policies(conn, model, options);
-  const std::string hash = hash_subject_key(kind, key, options.keyring.get());
+  if (!plan.erase_blockers.empty()) throw InvalidArgument(plan.erase_blockers.front());
+  std::map<std::string, std::vector<MaskedColumn>> masks;
+  for (const auto& [table, json] : model.policy_masks)
+    if (plan.reached(table)) masks[table] = parse_masks(model.tables.at(table), json, true, true);
+  const std::string canonical = canonical_key(conn, model, kind, key);
+  const std::string hash = hash_subject_key(kind, canonical, keyring);
   for (int attempt = 0;; ++attempt) {
     EraseResult result;
+    result.key_hash = hash;
     try {
       db::Transaction tx(conn);
-      Erase erase(conn, model, plan, policies, options, result);
-      if (!erase.run(tx, kind, key)) {
+      Erase erase(conn, model, plan, masks, options, result);
+      if (!erase.run(tx, kind, canonical)) {
         const auto tomb = tx.exec(
             "SELECT count(*) FROM anonkit.erasures WHERE subject = $1 AND "
             "subject_key_hash = $2",
             {kind, hash});
         if (tomb.integer() == 0)
-          throw SubjectNotFound(fmt::format("anonkit: no {} with {} = '{}' in {}", kind,
-                                            model.kinds.at(kind).key->name, key,
-                                            model.kinds.at(kind).table.display));
+          throw SubjectNotFound(fmt::format("anonkit: no {} with that key in {} ({})", kind,
+                                            model.kinds.at(kind).table.display,
+                                            model.kinds.at(kind).key->name));
         result.already_erased = true;
       }
       const std::string at = tx.exec("SELECT to_json(clock_timestamp())#>>'{}'").scalar();
-      result.receipt = receipt_json(kind, hash, result, options.dry_run, at);
+      result.receipt = receipt_json(kind, result, options.dry_run, at, erase.checked());
       if (options.dry_run) return result;  // rolled back: nothing changed, nothing recorded
       (void)tx.exec(
           "INSERT INTO anonkit.audit (kind, subject, subject_key_hash, request_id, counts, "
@@ -374,6 +415,12 @@ EraseResult erase_subject(db::Connection& conn, const std::string& kind, const s
           "INSERT INTO anonkit.erasures (subject, subject_key_hash) VALUES ($1, $2) "
           "ON CONFLICT DO NOTHING",
           {kind, hash});
+      // The subject's earlier requests keep no key and no payload.
+      (void)tx.exec(
+          "UPDATE anonkit.requests SET subject_key = NULL, subject_key_hash = $2, result = NULL "
+          "WHERE subject = $1 AND status IN ('done', 'failed') AND "
+          "(subject_key_hash = $2 OR subject_key IN ($3, $4))",
+          {kind, hash, canonical, key});
       tx.commit();
       return result;
     } catch (const db::SqlError& e) {
@@ -385,6 +432,7 @@ EraseResult erase_subject(db::Connection& conn, const std::string& kind, const s
 
 std::int64_t replay_erasures(db::Connection& conn, const std::string& kind,
                              const EraseOptions& options) {
+  const pseudo::Keyring& keyring = require_keyring(options.keyring);
   const SubjectModel model = load_subject_model(conn);
   (void)plan_for(model, kind);
   const SubjectKind& k = model.kinds.at(kind);
@@ -394,11 +442,12 @@ std::int64_t replay_erasures(db::Connection& conn, const std::string& kind,
     tombstones.insert(*r[0]);
   if (tombstones.empty()) return 0;
   // The hash is one-way: every present key is hashed and compared (a pass over the root table).
+  // A column's text output is its canonical form.
   std::int64_t erased = 0;
   for (const auto& r : conn.exec(fmt::format("SELECT {}::text FROM {}",
                                              conn.quote_name(k.key->name), k.table.qualified))
                            .rows) {
-    if (!r[0] || !tombstones.count(hash_subject_key(kind, *r[0], options.keyring.get()))) continue;
+    if (!r[0] || !tombstones.count(hash_subject_key(kind, *r[0], keyring))) continue;
     (void)erase_subject(conn, kind, *r[0], options);
     ++erased;
   }

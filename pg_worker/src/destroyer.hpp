@@ -1,6 +1,7 @@
-// The Destroyer: one data subject erased in one transaction: rows deleted children first, rows
-// under a keep policy masked and detached, other subjects' references to them set to NULL,
-// verified, then a receipt (counts, key hashed) and a tombstone. All of it or none of it.
+// The Destroyer: one data subject erased in one transaction, by the ownership model: the rows the
+// subject owns alone deleted children first (or masked and detached where a policy keeps them),
+// every kept row's references to deleted rows set to NULL, shared rows never deleted, all of it
+// verified before commit, then a receipt (counts, keyed hash) and a tombstone.
 #pragma once
 
 #include <map>
@@ -15,7 +16,7 @@ namespace anonkit::pg {
 
 struct EraseOptions {
   bool dry_run = false;
-  std::shared_ptr<const pseudo::Keyring> keyring;  // keyed masks; HMAC of the key in receipts
+  std::shared_ptr<const pseudo::Keyring> keyring;  // required: keyed masks and receipts
   std::optional<std::int64_t> request_id;
 };
 
@@ -24,11 +25,12 @@ struct EraseResult {
   // table -> action (deleted, masked, detached, nulled) -> rows
   std::map<std::string, std::map<std::string, std::int64_t>> counts;
   std::string receipt;  // JSON, also stored in anonkit.audit
+  std::string key_hash;
 };
 
-// Throws SubjectNotFound (no such subject and no tombstone), InvalidArgument (configuration:
-// unknown subject, a policy mask that does not fit, a NOT NULL column that would have to be
-// detached), or db errors. Serialization failures and deadlocks are retried.
+// Throws KeyError (no key), SubjectNotFound (no such subject and no tombstone), InvalidArgument
+// (configuration, or a change that cannot be made: nothing was changed), or db errors.
+// Serialization failures and deadlocks are retried.
 [[nodiscard]] EraseResult erase_subject(db::Connection& conn, const std::string& kind,
                                         const std::string& key, const EraseOptions& options);
 

@@ -11,9 +11,9 @@
 #include <memory>
 #include <vector>
 
+#include "anonkit/pseudo/keyring.hpp"
 #include "db/connection.hpp"
 #include "destroyer.hpp"
-#include "anonkit/pseudo/keyring.hpp"
 #include "install.hpp"
 #include "subjects.hpp"
 
@@ -27,9 +27,9 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-// customers + 12 tables (transfers between customers below): t1..t8 refer to customers, t9 -> t1, t10 -> t9, t11 -> t10 (a chain, as
-// order lines and shipments). Subjects 1..5 get 90 rows in each table; the rest is filler spread
-// over the other customers.
+// customers + 12 tables (transfers between customers below): t1..t8 refer to customers, t9 -> t1,
+// t10 -> t9, t11 -> t10 (a chain, as order lines and shipments). Subjects 1..5 get 90 rows in each
+// table; the rest is filler spread over the other customers.
 void build(Connection& c, long total) {
   const long customers = total / 10;
   const long per_table = (total - customers) / 12;
@@ -84,7 +84,8 @@ int main(int argc, char** argv) {
   const long base = argc > 1 ? std::atol(argv[1]) : 1000000;
   try {
     std::array<std::uint8_t, 32> master{};
-    for (std::size_t i = 0; i < master.size(); ++i) master[i] = static_cast<std::uint8_t>(i * 37 + 11);
+    for (std::size_t i = 0; i < master.size(); ++i)
+      master[i] = static_cast<std::uint8_t>(i * 37 + 11);
     const auto keyring = anonkit::pseudo::Keyring::from_bytes(master);
     anonkit::pg::EraseOptions options;
     options.keyring = keyring;
@@ -123,7 +124,8 @@ int main(int argc, char** argv) {
       (void)admin.exec("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
     }
     std::printf(
-        "(subject rows over 13 tables, shared rows in transfers; median of 5 subjects; targets < 100 ms each, flat "
+        "(subject rows over 13 tables, shared rows in transfers; median of 5 subjects; targets < "
+        "100 ms each, flat "
         "from 1x to 10x)\n");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -31,9 +32,8 @@ std::string lower(std::string s) {
 // unrelated text (an id "2" is in every date), so only these are searched.
 bool searchable(const std::string& v) {
   if (v.size() < 4) return false;
-  const bool digits = std::all_of(v.begin(), v.end(), [](unsigned char c) {
-    return std::isdigit(c) || c == '-' || c == '.';
-  });
+  const bool digits = std::all_of(
+      v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c) || c == '-' || c == '.'; });
   return !digits || v.size() >= 7;
 }
 
@@ -42,7 +42,12 @@ class Erase {
   Erase(db::Connection& conn, const SubjectModel& model, const subject::Plan& plan,
         const std::map<std::string, std::vector<MaskedColumn>>& masks, const EraseOptions& options,
         EraseResult& result)
-      : conn_(conn), m_(model), plan_(plan), masks_(masks), o_(options), r_(result),
+      : conn_(conn),
+        m_(model),
+        plan_(plan),
+        masks_(masks),
+        o_(options),
+        r_(result),
         ctx_(options.keyring) {}
 
   // Returns false when there is no such subject.
@@ -107,11 +112,10 @@ class Erase {
       const auto parent = delete_.find(r.parent);
       if (parent == delete_.end() || parent->second.empty()) continue;
       if (!plan_.reached(r.child) && !m_.graph.root_tables.count(r.child)) continue;
-      const bool duplicate = std::any_of(refs.begin(), refs.begin() + static_cast<long>(i),
-                                         [&](const Reference& o) {
-                                           return o.child == r.child && o.parent == r.parent &&
-                                                  o.child_columns == r.child_columns;
-                                         });
+      const bool duplicate =
+          std::any_of(refs.begin(), refs.begin() + static_cast<long>(i), [&](const Reference& o) {
+            return o.child == r.child && o.parent == r.parent && o.child_columns == r.child_columns;
+          });
       if (duplicate) continue;
       // The rows that will be deleted anyway are subtracted here: a NOT IN over many row ids
       // would be evaluated row by row.
@@ -120,11 +124,11 @@ class Erase {
       for (std::size_t k = 0; k < r.child_columns.size(); ++k)
         on += fmt::format("{}c.{} = p.{}", k ? " AND " : "", conn_.quote_name(r.child_columns[k]),
                           conn_.quote_name(r.parent_columns[k]));
-      const auto rows = tx.exec(
-          fmt::format("SELECT DISTINCT {} FROM {} c JOIN {} p ON {} WHERE {}", row_id("c"),
-                      m_.tables.at(r.child).qualified, m_.tables.at(r.parent).qualified, on,
-                      rows_condition("p", 1)),
-          row_params(parent->second));
+      const auto rows =
+          tx.exec(fmt::format("SELECT DISTINCT {} FROM {} c JOIN {} p ON {} WHERE {}", row_id("c"),
+                              m_.tables.at(r.child).qualified, m_.tables.at(r.parent).qualified, on,
+                              rows_condition("p", 1)),
+                  row_params(parent->second));
       for (const auto& row : rows.rows) {
         if (own != delete_.end() && own->second.count(*row[0])) continue;
         auto& cols = detach_[r.child][*row[0]];
@@ -160,9 +164,9 @@ class Erase {
       if (c.kind == policy::ColumnKind::kText)
         cols += fmt::format("{}t.{}::text", cols.empty() ? "" : ", ", conn_.quote_name(c.name));
     if (!cols.empty()) {
-      const auto r = tx.exec(fmt::format("SELECT {} FROM {} t WHERE {}", cols, root.qualified,
-                                         rows_condition("t", 1)),
-                             row_params(delete_.at(plan_.root)));
+      const auto r = tx.exec(
+          fmt::format("SELECT {} FROM {} t WHERE {}", cols, root.qualified, rows_condition("t", 1)),
+          row_params(delete_.at(plan_.root)));
       for (const auto& row : r.rows)
         for (const auto& v : row)
           if (v && searchable(*v)) values.insert(lower(*v));
@@ -174,11 +178,11 @@ class Erase {
       std::string c;
       for (const auto& name : ref.parent_columns)
         c += fmt::format("{}p.{}::text", c.empty() ? "" : ", ", conn_.quote_name(name));
-      for (const auto& row : tx.exec(fmt::format("SELECT {} FROM {} p WHERE {}", c,
-                                                 m_.tables.at(ref.parent).qualified,
-                                                 rows_condition("p", 1)),
-                                     row_params(parent->second))
-                                 .rows)
+      for (const auto& row :
+           tx.exec(fmt::format("SELECT {} FROM {} p WHERE {}", c,
+                               m_.tables.at(ref.parent).qualified, rows_condition("p", 1)),
+                   row_params(parent->second))
+               .rows)
         for (const auto& v : row)
           if (v && searchable(*v)) values.insert(lower(*v));
     }
@@ -267,8 +271,7 @@ class Erase {
                    .rows)
             new_ids.push_back(*row[0]);
         }
-        if (!cols.empty())
-          r_.counts[table]["detached"] += static_cast<std::int64_t>(group.size());
+        if (!cols.empty()) r_.counts[table]["detached"] += static_cast<std::int64_t>(group.size());
         for (const auto& row : group) rows.erase(row);
         renamed.insert(new_ids.begin(), new_ids.end());
       }
@@ -282,10 +285,10 @@ class Erase {
     std::string set;
     for (const auto& c : ref.child_columns)
       set += fmt::format("{}{} = NULL", set.empty() ? "" : ", ", conn_.quote_name(c));
-    const auto r = tx.exec(fmt::format("UPDATE {} t SET {} WHERE {} RETURNING {}",
-                                       m_.tables.at(ref.child).qualified, set,
-                                       rows_condition("t", 1), row_id("t")),
-                           row_params(s->second));
+    const auto r = tx.exec(
+        fmt::format("UPDATE {} t SET {} WHERE {} RETURNING {}", m_.tables.at(ref.child).qualified,
+                    set, rows_condition("t", 1), row_id("t")),
+        row_params(s->second));
     s->second.clear();
     for (const auto& row : r.rows) s->second.insert(*row[0]);
     if (r.size()) r_.counts[ref.child]["nulled"] += static_cast<std::int64_t>(r.size());
@@ -324,15 +327,15 @@ class Erase {
     std::int64_t searched = 0;
     for (const auto& [table, rows] : keep_) {
       if (rows.empty() || identifiers.empty()) continue;
-      const auto found =
-          tx.exec(fmt::format("SELECT row_to_json(t)::text FROM {} t WHERE {}",
-                              m_.tables.at(table).qualified, rows_condition("t", 1)),
-                  row_params(rows));
+      const auto found = tx.exec(fmt::format("SELECT row_to_json(t)::text FROM {} t WHERE {}",
+                                             m_.tables.at(table).qualified, rows_condition("t", 1)),
+                                 row_params(rows));
       for (const auto& row : found.rows) {
         ++searched;
         const auto doc = nlohmann::json::parse(*row[0]);
         for (const auto& [column, value] : doc.items()) {
-          const std::string text = lower(value.is_string() ? value.get<std::string>() : value.dump());
+          const std::string text =
+              lower(value.is_string() ? value.get<std::string>() : value.dump());
           for (const auto& id : identifiers)
             if (text.find(id) != std::string::npos)
               throw InvalidArgument(fmt::format(
@@ -362,9 +365,12 @@ class Erase {
 
 std::string receipt_json(const std::string& kind, const EraseResult& r, bool dry_run,
                          const std::string& at, const nlohmann::json& checked) {
-  nlohmann::json doc = {{"subject", kind},         {"key_hash", r.key_hash},
-                        {"dry_run", dry_run},      {"erased_at", at},
-                        {"already_erased", r.already_erased}, {"tables", r.counts},
+  nlohmann::json doc = {{"subject", kind},
+                        {"key_hash", r.key_hash},
+                        {"dry_run", dry_run},
+                        {"erased_at", at},
+                        {"already_erased", r.already_erased},
+                        {"tables", r.counts},
                         {"checked", checked}};
   if (r.already_erased) doc["note"] = "no such subject now; a tombstone shows it was erased before";
   return doc.dump();

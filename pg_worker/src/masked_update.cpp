@@ -31,8 +31,8 @@ std::vector<MaskedColumn> parse_masks(const TableInfo& table, const std::string&
     if (std::find(table.primary_key.begin(), table.primary_key.end(), c->name) !=
         table.primary_key.end())
       throw InvalidArgument(fmt::format(
-          "anonkit: mask column '{}' is part of the primary key of {}: it cannot be masked",
-          column, table.display));
+          "anonkit: mask column '{}' is part of the primary key of {}: it cannot be masked", column,
+          table.display));
     if (!spec.is_string())
       throw InvalidArgument(
           fmt::format("anonkit: mask of column '{}': expected a strategy name", column));
@@ -66,9 +66,8 @@ std::uint64_t write_masked(db::Connection& conn, db::Transaction& tx, const Tabl
     for (std::size_t k = 0; k < nmatch; ++k) arrays[k].push_back(row[k]);
     for (std::size_t m = 0; m < masks.size(); ++m) {
       const auto& v = row[nmatch + m];
-      arrays[nmatch + m].push_back(
-          masks[m].mask.apply(v ? std::optional<std::string_view>(*v) : std::nullopt,
-                              masks[m].column->kind, ctx));
+      arrays[nmatch + m].push_back(masks[m].mask.apply(
+          v ? std::optional<std::string_view>(*v) : std::nullopt, masks[m].column->kind, ctx));
     }
   }
   db::Params params;
@@ -85,21 +84,21 @@ std::uint64_t write_masked(db::Connection& conn, db::Transaction& tx, const Tabl
     const ColumnInfo& c = *masks[m].column;
     if (std::find(nulled.begin(), nulled.end(), c.name) != nulled.end()) continue;
     const std::string v = fmt::format("v.v{}", nmatch + m);
-    set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", conn.quote_name(c.name),
-                       c.with_time_zone
-                           ? fmt::format("(CAST({} AS timestamp) AT TIME ZONE 'UTC')", v)
-                           : fmt::format("CAST({} AS {})", v, c.type));
+    set +=
+        fmt::format("{}{} = {}", set.empty() ? "" : ", ", conn.quote_name(c.name),
+                    c.with_time_zone ? fmt::format("(CAST({} AS timestamp) AT TIME ZONE 'UTC')", v)
+                                     : fmt::format("CAST({} AS {})", v, c.type));
   }
   for (const auto& n : nulled)
     set += fmt::format("{}{} = NULL", set.empty() ? "" : ", ", conn.quote_name(n));
   // Few rows found by key: a hash or merge join would read the whole table (the planner cannot
   // see how few rows unnest() yields).
   tx.set_local({{"enable_hashjoin", "off"}, {"enable_mergejoin", "off"}});
-  const auto r = tx.exec(
-      fmt::format("UPDATE {} t SET {} FROM unnest({}) AS v({}) WHERE {}{}", table.qualified, set,
-                  unnest, names, where,
-                  new_ids ? " RETURNING t.tableoid::text || '/' || t.ctid::text" : ""),
-      params);
+  const auto r =
+      tx.exec(fmt::format("UPDATE {} t SET {} FROM unnest({}) AS v({}) WHERE {}{}", table.qualified,
+                          set, unnest, names, where,
+                          new_ids ? " RETURNING t.tableoid::text || '/' || t.ctid::text" : ""),
+              params);
   if (new_ids)
     for (const auto& row : r.rows) new_ids->push_back(*row[0]);
   return new_ids ? r.size() : r.affected;

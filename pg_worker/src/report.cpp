@@ -9,6 +9,7 @@
 #include "anonkit/policy/sql_condition.hpp"
 #include "catalog.hpp"
 #include "retention.hpp"
+#include "subjects.hpp"
 
 namespace anonkit::pg {
 namespace {
@@ -147,6 +148,9 @@ std::string doctor_report(db::Connection& conn, bool json, int& problems) {
            .rows)
     warn("table " + *r[0],
          fmt::format("foreign key {} ({}) has no index on its columns", *r[1], r[2].value_or("?")));
+  // Subjects, links, owned parents and erasure policies: every broken or risky row, erase
+  // blockers, owned-parent candidates.
+  for (const auto& f : subject_findings(conn)) warn(f.subject, f.message);
   problems = static_cast<int>(items.size());
   if (json) return nlohmann::json{{"warnings", items}}.dump(2) + "\n";
   if (items.empty()) return "doctor: no problems found\n";

@@ -14,6 +14,7 @@
 #include "anonkit/policy/column_mask.hpp"
 #include "anonkit/policy/sql_condition.hpp"
 #include "catalog.hpp"
+#include "masked_update.hpp"
 
 namespace anonkit::pg {
 namespace {
@@ -28,11 +29,6 @@ constexpr double kIndexShare = 0.3;
 struct Rule {
   std::string id, name, table_name, time_column, keep, action;
   std::optional<std::string> mask, filter;
-};
-
-struct MaskedColumn {
-  const ColumnInfo* column;
-  policy::ColumnMask mask;
 };
 
 // A rule checked against the catalog: everything its statements need, already quoted.
@@ -95,37 +91,8 @@ Plan validate(db::Connection& conn, const Rule& rule, const RetentionOptions& op
       throw InvalidArgument(fmt::format(
           "anonkit: table {} has no primary key: anonymize needs one to update rows in batches",
           p.table.display));
-    nlohmann::json mask;
-    try {
-      mask = nlohmann::json::parse(rule.mask.value_or("null"));
-    } catch (const nlohmann::json::exception&) {
-      throw InvalidArgument("anonkit: mask is not valid JSON");
-    }
-    if (!mask.is_object() || mask.empty())
-      throw InvalidArgument(
-          "anonkit: mask must be a JSON object {\"column\": \"strategy\"} with at least one "
-          "column");
-    for (const auto& [column, spec] : mask.items()) {
-      const ColumnInfo* c = p.table.column(column);
-      if (c == nullptr)
-        throw InvalidArgument(fmt::format("anonkit: mask column '{}' does not exist in table {}",
-                                          column, p.table.display));
-      if (std::find(p.key.begin(), p.key.end(), c) != p.key.end())
-        throw InvalidArgument(fmt::format(
-            "anonkit: mask column '{}' is part of the primary key of {}: it cannot be masked",
-            column, p.table.display));
-      if (!spec.is_string())
-        throw InvalidArgument(
-            fmt::format("anonkit: mask of column '{}': expected a strategy name", column));
-      auto m = policy::ColumnMask::parse(spec.get<std::string>());
-      m.check_column(column, c->type, c->kind, c->not_null);
-      if (m.needs_key() && !options.keyring && options.require_keys)
-        throw KeyError(
-            fmt::format("anonkit: mask '{}' of column '{}' needs a key: pass --key-file or set "
-                        "ANONKIT_KEY_FILE",
-                        m.spec(), column));
-      p.masks.push_back({c, std::move(m)});
-    }
+    p.masks = parse_masks(p.table, rule.mask.value_or("null"), options.keyring != nullptr,
+                          options.require_keys);
     p.order.push_back(p.time);
     p.order.insert(p.order.end(), p.key.begin(), p.key.end());
   } else {
@@ -514,10 +481,9 @@ class RuleRun {
     std::string where = past_cutoff();
     add_cursor_condition(last, where, params);
     std::string select = column_list(p_.order, "", "::text");
+    // No alias: a rule's filter may name the table.
     for (const auto& m : p_.masks)
-      select += m.column->with_time_zone
-                    ? fmt::format(", ({} AT TIME ZONE 'UTC')::text", q(m.column->name))
-                    : fmt::format(", {}::text", q(m.column->name));
+      select += ", " + masked_read(conn_, p_.table.qualified, *m.column);
     // FOR UPDATE, not SKIP LOCKED: the cursor moves past every row it passes, so none may be
     // skipped. A row held too long by an application makes the batch time out and retry.
     const auto rows =
@@ -526,38 +492,18 @@ class RuleRun {
                             select, p_.table.qualified, where, column_list(p_.order, "")),
                 params);
     if (rows.empty()) return 0;
-    const std::size_t nkey = p_.key.size(), first_mask = p_.order.size();
-    std::vector<std::vector<db::Value>> arrays(nkey + p_.masks.size());
+    // The key then the masked columns' values: what write_masked takes.
+    const std::size_t nkey = p_.key.size();
+    std::vector<std::vector<db::Value>> values;
+    values.reserve(rows.size());
     for (const auto& row : rows.rows) {
-      for (std::size_t k = 0; k < nkey; ++k) arrays[k].push_back(row[1 + k]);
-      for (std::size_t m = 0; m < p_.masks.size(); ++m) {
-        const auto& v = row[first_mask + m];
-        arrays[nkey + m].push_back(
-            p_.masks[m].mask.apply(v ? std::optional<std::string_view>(*v) : std::nullopt,
-                                   p_.masks[m].column->kind, ctx_));
-      }
+      std::vector<db::Value> v(row.begin() + 1, row.begin() + 1 + static_cast<long>(nkey));
+      v.insert(v.end(), row.begin() + static_cast<long>(p_.order.size()), row.end());
+      values.push_back(std::move(v));
     }
-    db::Params update_params;
-    std::string unnest, names, set, match;
-    for (std::size_t i = 0; i < arrays.size(); ++i) {
-      update_params.push_back(db::text_array(arrays[i]));
-      unnest += fmt::format("{}CAST(${} AS text[])", i ? ", " : "", i + 1);
-      names += fmt::format("{}v{}", i ? ", " : "", i);
-    }
-    for (std::size_t k = 0; k < nkey; ++k)
-      match += fmt::format("{}t.{} = {}", k ? " AND " : "", q(p_.key[k]->name),
-                           cast(fmt::format("v.v{}", k), *p_.key[k]));
-    for (std::size_t m = 0; m < p_.masks.size(); ++m) {
-      const ColumnInfo& c = *p_.masks[m].column;
-      const std::string v = fmt::format("v.v{}", nkey + m);
-      set += fmt::format("{}{} = {}", m ? ", " : "", q(c.name),
-                         c.with_time_zone
-                             ? fmt::format("(CAST({} AS timestamp) AT TIME ZONE 'UTC')", v)
-                             : cast(v, c));
-    }
-    (void)tx.exec(fmt::format("UPDATE {} t SET {} FROM unnest({}) AS v({}) WHERE {}",
-                              p_.table.qualified, set, unnest, names, match),
-                  update_params);
+    std::vector<std::pair<std::string, std::string>> match;
+    for (const auto* k : p_.key) match.emplace_back("t." + q(k->name), k->type);
+    (void)write_masked(conn_, tx, p_.table, match, p_.masks, values, {}, ctx_);
     const auto& end = rows.rows.back();
     std::vector<db::Value> key(end.begin() + 1, end.begin() + 1 + static_cast<long>(nkey));
     (void)tx.exec(

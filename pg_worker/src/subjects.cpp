@@ -51,14 +51,14 @@ void require_columns(const TableInfo& t, const std::vector<std::string>& columns
 }
 
 bool unique_on(db::Connection& conn, const TableInfo& t, const std::vector<std::string>& cols) {
-  if (!t.primary_key.empty() && std::is_permutation(cols.begin(), cols.end(),
-                                                    t.primary_key.begin(), t.primary_key.end()))
+  if (!t.primary_key.empty() &&
+      std::is_permutation(cols.begin(), cols.end(), t.primary_key.begin(), t.primary_key.end()))
     return true;
   db::Value arr = db::text_array(std::vector<db::Value>(cols.begin(), cols.end()));
-  return conn
-             .exec(
+  return conn.exec(
                  "SELECT count(*) FROM pg_index i WHERE i.indrelid = $1::oid AND i.indisunique "
-                 "AND i.indisvalid AND i.indpred IS NULL AND i.indnkeyatts = cardinality($2::text[]) "
+                 "AND i.indisvalid AND i.indpred IS NULL AND i.indnkeyatts = "
+                 "cardinality($2::text[]) "
                  "AND NOT EXISTS (SELECT 1 FROM unnest(i.indkey[0:i.indnkeyatts - 1]) k(n) "
                  "LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n "
                  "WHERE a.attname IS NULL OR NOT a.attname = ANY($2::text[]))",
@@ -124,10 +124,12 @@ void add_declared(SubjectModel& m, db::Connection& conn, subject::RefKind kind,
       (void)conn.exec(fmt::format("EXPLAIN SELECT 1 FROM {} c JOIN {} p ON {}", child->qualified,
                                   parent->qualified, on));
     } catch (const db::SqlError& e) {
-      throw InvalidArgument(fmt::format("anonkit: the columns cannot be compared: {}", strip(e.what())));
+      throw InvalidArgument(
+          fmt::format("anonkit: the columns cannot be compared: {}", strip(e.what())));
     }
     ref.nullable = true;
-    for (const auto& c : ref.child_columns) ref.nullable = ref.nullable && !child->column(c)->not_null;
+    for (const auto& c : ref.child_columns)
+      ref.nullable = ref.nullable && !child->column(c)->not_null;
   } catch (const InvalidArgument& e) {
     problem.message = fmt::format("anonkit: {}: {}", what, strip(e.what()));
     m.problems.push_back(std::move(problem));
@@ -178,7 +180,8 @@ SubjectModel load_subject_model(db::Connection& conn) {
       auto& stored = m.kinds.emplace(kind.name, std::move(kind)).first->second;
       stored.key = stored.table.column(*r[2]);  // points into the kind's own copy of the table
     } catch (const InvalidArgument& e) {
-      m.problems.push_back({what, fmt::format("anonkit: {}: {}", what, strip(e.what())), *r[0], {}});
+      m.problems.push_back(
+          {what, fmt::format("anonkit: {}: {}", what, strip(e.what())), *r[0], {}});
     }
   }
   // Declared foreign keys, partitions folded into their root; clones on partitions
@@ -298,9 +301,9 @@ std::string render_plan(const SubjectModel& model, const std::string& kind, bool
   for (const auto* list : {&plan.down, &plan.up, &plan.detach, &plan.null_first, &plan.deferred}) {
     nlohmann::json a = nlohmann::json::array();
     for (std::size_t i : *list) a.push_back(ref_json(i));
-    doc[list == &plan.down     ? "follow"
-        : list == &plan.up     ? "owned_parents"
-        : list == &plan.detach ? "detach"
+    doc[list == &plan.down         ? "follow"
+        : list == &plan.up         ? "owned_parents"
+        : list == &plan.detach     ? "detach"
         : list == &plan.null_first ? "null_first"
                                    : "deferred"] = std::move(a);
   }
@@ -315,9 +318,10 @@ std::string canonical_key(db::Connection& conn, const SubjectModel& model, const
     return conn.exec(fmt::format("SELECT CAST($1 AS {})::text", k.key->type), {key}).scalar();
   } catch (const db::SqlError& e) {
     if (e.sqlstate().rfind("22", 0) != 0) throw;  // data exceptions: the key cannot be one
-    throw SubjectNotFound(fmt::format("anonkit: the key is not a valid {} key: expected a value "
-                                      "of type {}",
-                                      kind, k.key->type));
+    throw SubjectNotFound(
+        fmt::format("anonkit: the key is not a valid {} key: expected a value "
+                    "of type {}",
+                    kind, k.key->type));
   }
 }
 
@@ -402,12 +406,12 @@ class SqlRowSource : public subject::RowSource {
     const bool lock = lock_ && std::find(list.begin(), list.end(), i) != list.end();
     const std::string a = from_child ? "c" : "p", b = from_child ? "p" : "c";
     RowSet set(rows.begin(), rows.end());
-    const auto found = tx_.exec(
-        fmt::format("SELECT {}, {} FROM {} {} JOIN {} {} ON {} WHERE {}{}", row_id(a), row_id(b),
-                    from_child ? child.qualified : parent.qualified, a,
-                    from_child ? parent.qualified : child.qualified, b, on, rows_condition(a, 1),
-                    lock ? " FOR UPDATE OF " + b : ""),
-        row_params(set));
+    const auto found =
+        tx_.exec(fmt::format("SELECT {}, {} FROM {} {} JOIN {} {} ON {} WHERE {}{}", row_id(a),
+                             row_id(b), from_child ? child.qualified : parent.qualified, a,
+                             from_child ? parent.qualified : child.qualified, b, on,
+                             rows_condition(a, 1), lock ? " FOR UPDATE OF " + b : ""),
+                 row_params(set));
     std::vector<std::pair<std::string, std::string>> out;
     out.reserve(found.size());
     for (const auto& row : found.rows) out.emplace_back(*row[0], *row[1]);
@@ -460,9 +464,9 @@ AccessResult access_subject(db::Connection& conn, const std::string& kind_name,
                                       kind.table.display, kind.key->name));
   const auto& own = found.ownership;
   const auto now = tx.exec("SELECT to_json(now())::text").scalar();
-  std::string doc = fmt::format(R"({{"subject": {}, "key": {}, "generated_at": {}, "tables": {{)",
-                                nlohmann::json(kind_name).dump(), nlohmann::json(canonical).dump(),
-                                now);
+  std::string doc =
+      fmt::format(R"({{"subject": {}, "key": {}, "generated_at": {}, "tables": {{)",
+                  nlohmann::json(kind_name).dump(), nlohmann::json(canonical).dump(), now);
   auto order_of = [&](const TableInfo& t) {
     if (t.primary_key.empty()) return std::string("t.ctid");
     return column_list(conn, "t", t.primary_key);
@@ -489,15 +493,14 @@ AccessResult access_subject(db::Connection& conn, const std::string& kind_name,
     const auto s = own.shared.find(tp.table);
     if (s == own.shared.end() || s->second.empty()) continue;
     const TableInfo& t = model.tables.at(tp.table);
-    const std::string key_json =
-        t.primary_key.empty()
-            ? std::string("json_build_object('ctid', t.ctid::text)")
-            : fmt::format("(SELECT row_to_json(k) FROM (SELECT {}) k)",
-                          column_list(conn, "t", t.primary_key));
-    const auto rows = tx.exec(fmt::format("SELECT {}, {}::text FROM {} t WHERE {} ORDER BY {}",
-                                          row_id("t"), key_json, t.qualified,
-                                          rows_condition("t", 1), order_of(t)),
-                              row_params(s->second));
+    const std::string key_json = t.primary_key.empty()
+                                     ? std::string("json_build_object('ctid', t.ctid::text)")
+                                     : fmt::format("(SELECT row_to_json(k) FROM (SELECT {}) k)",
+                                                   column_list(conn, "t", t.primary_key));
+    const auto rows =
+        tx.exec(fmt::format("SELECT {}, {}::text FROM {} t WHERE {} ORDER BY {}", row_id("t"),
+                            key_json, t.qualified, rows_condition("t", 1), order_of(t)),
+                row_params(s->second));
     doc += fmt::format("{}\n  {}: [", first ? "" : ",", nlohmann::json(tp.table).dump());
     first = false;
     const auto& via = own.via.at(tp.table);
@@ -551,9 +554,9 @@ std::vector<Finding> subject_findings(db::Connection& conn) {
           });
       if (declared) continue;
       const bool unique = unique_on(conn, model.tables.at(r.child), r.child_columns);
-      const bool only_subject = std::all_of(
-          model.graph.references.begin(), model.graph.references.end(),
-          [&](const auto& o) { return o.parent != r.parent || plan.reached(o.child); });
+      const bool only_subject =
+          std::all_of(model.graph.references.begin(), model.graph.references.end(),
+                      [&](const auto& o) { return o.parent != r.parent || plan.reached(o.child); });
       if (!unique && !only_subject) continue;
       std::string cols, pcols;
       for (const auto& c : r.child_columns) cols += (cols.empty() ? "" : ",") + c;

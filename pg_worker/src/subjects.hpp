@@ -42,8 +42,8 @@ struct ConfigProblem {
 
 struct SubjectModel {
   subject::Graph graph;
-  std::map<std::string, SubjectKind> kinds;   // by subject name (valid ones)
-  std::map<std::string, TableInfo> tables;    // every table the graph mentions, by display name
+  std::map<std::string, SubjectKind> kinds;  // by subject name (valid ones)
+  std::map<std::string, TableInfo> tables;   // every table the graph mentions, by display name
   std::map<std::string, std::string> policy_masks;  // erasure_policy mask JSON, by table
   std::vector<ConfigProblem> problems;
 };

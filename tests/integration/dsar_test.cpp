@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "pg_fixture.hpp"
 #include "anonkit/pseudo/keyring.hpp"
+#include "pg_fixture.hpp"
 #include "subjects.hpp"
 
 namespace anonkit::pg::testing {
@@ -168,7 +168,7 @@ TEST_F(Dsar, UnknownOrMalformedKeysAndSubjectsAreClearErrors) {
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_NE(r.err.find("expected a value of type integer"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("forty-two"), std::string::npos) << r.err;  // never the value
-  r = worker({"access", "--subject", "customer", "--key", "1"});     // no key file
+  r = worker({"access", "--subject", "customer", "--key", "1"});   // no key file
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("make key"), std::string::npos) << r.err;
   r = run({"access", "--subject", "supplier", "--key", "1"});

@@ -17,7 +17,8 @@ namespace anonkit::subject {
 namespace {
 
 Reference ref(std::string name, std::string child, std::vector<std::string> cc, std::string parent,
-              std::vector<std::string> pc, bool nullable = true, RefKind kind = RefKind::kForeignKey) {
+              std::vector<std::string> pc, bool nullable = true,
+              RefKind kind = RefKind::kForeignKey) {
   Reference r;
   r.name = std::move(name);
   r.child = std::move(child);
@@ -260,7 +261,8 @@ Generated generate(std::mt19937& rng) {
   for (std::size_t t = 2; t < names.size(); ++t) {
     const int refs = pick(1, 3);
     for (int k = 0; k < refs; ++k) {
-      const std::string parent = names[static_cast<std::size_t>(pick(0, static_cast<int>(names.size()) - 1))];
+      const std::string parent =
+          names[static_cast<std::size_t>(pick(0, static_cast<int>(names.size()) - 1))];
       const std::string col = "f" + std::to_string(k);
       columns[names[t]].push_back(col);
       out.graph.references.push_back(ref(names[t] + "_" + col, names[t], {col}, parent, {"id"}));

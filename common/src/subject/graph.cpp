@@ -159,9 +159,9 @@ Plan make_plan(const Graph& graph, const std::string& root) {
     }
   }
   for (auto& tp : plan.tables) {
-    const std::string action = tp.kept ? "kept and masked (erasure_policy), detached"
-                                       : (tp.role == Role::kOwnedParent ? "deleted when not shared"
-                                                                        : "deleted");
+    const std::string action =
+        tp.kept ? "kept and masked (erasure_policy), detached"
+                : (tp.role == Role::kOwnedParent ? "deleted when not shared" : "deleted");
     switch (tp.role) {
       case Role::kRoot:
         tp.reason = "the subject's row, selected by its key; " + action;
@@ -267,13 +267,14 @@ const char* role_name(Role role) noexcept {
 }
 
 std::string describe(const Graph& graph, const Plan& plan) {
-  std::string out = fmt::format("subject root: {}\ntables that can hold the subject's rows:\n",
-                                plan.root);
+  std::string out =
+      fmt::format("subject root: {}\ntables that can hold the subject's rows:\n", plan.root);
   for (const auto& tp : plan.tables)
     out += fmt::format("  {:<32} {:<14} {}\n", tp.table, role_name(tp.role), tp.reason);
   if (!plan.detach.empty()) {
-    out += "other subjects' rows referring to the subject's (set to NULL on erase, never "
-           "exported):\n";
+    out +=
+        "other subjects' rows referring to the subject's (set to NULL on erase, never "
+        "exported):\n";
     for (std::size_t i : plan.detach) {
       const Reference& r = graph.references[i];
       out += fmt::format("  {}({}) -> {}({})  [{}]\n", r.child, columns(r.child_columns), r.parent,

@@ -90,9 +90,12 @@ Ownership classify(const Graph& graph, const Plan& plan, const std::string& root
   };
   for (std::size_t i = 0; i < graph.references.size(); ++i) {
     const Reference& r = graph.references[i];
-    if (is_owner_reference(graph, i) && capable.count(r.parent)) depend(candidates, i, From::kChild);
-    if (r.kind == RefKind::kOwnedParent) depend(candidates, i, From::kParent);
-    else depend(up_only, i, From::kParent);
+    if (is_owner_reference(graph, i) && capable.count(r.parent))
+      depend(candidates, i, From::kChild);
+    if (r.kind == RefKind::kOwnedParent)
+      depend(candidates, i, From::kParent);
+    else
+      depend(up_only, i, From::kParent);
   }
 
   // 3. Targets outside the candidates: does any owner path lead from them to a root row? Their
@@ -155,9 +158,9 @@ Ownership classify(const Graph& graph, const Plan& plan, const std::string& root
   std::deque<Node> work;
   for (const auto& [x, targets] : deps) {
     for (const auto& t : targets) {
-      const bool other = (graph.root_tables.count(t.first) && t != root) ||
-                         (!down.count(t) && !graph.root_tables.count(t.first) &&
-                          outside_reach.count(t));
+      const bool other =
+          (graph.root_tables.count(t.first) && t != root) ||
+          (!down.count(t) && !graph.root_tables.count(t.first) && outside_reach.count(t));
       if (other) {
         if (shared.insert(x).second) work.push_back(x);
       } else if (down.count(t) && t != root) {
@@ -173,7 +176,8 @@ Ownership classify(const Graph& graph, const Plan& plan, const std::string& root
     for (const auto& x : d->second)
       if (shared.insert(x).second) work.push_back(x);
   }
-  for (const auto& [n, _] : down) (shared.count(n) ? out.shared : out.alone)[n.first].insert(n.second);
+  for (const auto& [n, _] : down)
+    (shared.count(n) ? out.shared : out.alone)[n.first].insert(n.second);
   return out;
 }
 

@@ -37,8 +37,8 @@ enum class PolicyAction { kDelete, kMask };
 
 struct Graph {
   std::vector<Reference> references;
-  std::set<std::string> root_tables;               // every subject kind's table
-  std::map<std::string, PolicyAction> policies;    // anonkit.erasure_policy, by table
+  std::set<std::string> root_tables;             // every subject kind's table
+  std::map<std::string, PolicyAction> policies;  // anonkit.erasure_policy, by table
 };
 
 // What a reached table's rows are to the subject, as far as the schema can tell.
@@ -60,11 +60,11 @@ struct TablePlan {
 
 struct Plan {
   std::string root;
-  std::vector<TablePlan> tables;       // reached tables, root first, in traversal order
-  std::vector<std::size_t> down;       // followed from a reached parent to its child rows
-  std::vector<std::size_t> up;         // owned parents: followed from a child row to its parent
-  std::vector<std::size_t> owner;      // owner references (child -> parent) of reached tables
-  std::vector<std::size_t> detach;     // references from other subjects' tables into reached ones
+  std::vector<TablePlan> tables;    // reached tables, root first, in traversal order
+  std::vector<std::size_t> down;    // followed from a reached parent to its child rows
+  std::vector<std::size_t> up;      // owned parents: followed from a child row to its parent
+  std::vector<std::size_t> owner;   // owner references (child -> parent) of reached tables
+  std::vector<std::size_t> detach;  // references from other subjects' tables into reached ones
   std::vector<std::string> deletion_order;  // children before parents
   std::vector<std::size_t> null_first;      // set to NULL before deleting (breaks a cycle)
   std::vector<std::size_t> deferred;        // deferrable: checked at commit (breaks a cycle)

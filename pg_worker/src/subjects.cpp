@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "anonkit/pseudo/pseudonym.hpp"
 #include "masked_update.hpp"
@@ -526,10 +527,101 @@ AccessResult access_subject(db::Connection& conn, const std::string& kind_name,
   return result;
 }
 
+namespace {
+
+// True when every leaf of `t` (the table itself when it is not partitioned) has a valid,
+// non-partial index whose leading key columns are `cols`, in any order.
+bool indexed_on(db::Connection& conn, const TableInfo& t, const std::vector<std::string>& cols) {
+  db::Value arr = db::text_array(std::vector<db::Value>(cols.begin(), cols.end()));
+  return conn.exec(
+                 "SELECT bool_and(EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = r.rel AND "
+                 "i.indisvalid AND i.indpred IS NULL AND i.indnkeyatts >= cardinality($2::text[]) "
+                 "AND (SELECT count(DISTINCT a.attname) FROM unnest(i.indkey[0:cardinality("
+                 "$2::text[]) - 1]) k(n) JOIN pg_attribute a ON a.attrelid = i.indrelid AND "
+                 "a.attnum = k.n WHERE a.attname = ANY($2::text[])) = cardinality($2::text[]))) "
+                 "FROM (SELECT relid AS rel FROM pg_partition_tree($1::oid) WHERE isleaf UNION ALL "
+                 "SELECT $1::oid WHERE NOT EXISTS (SELECT 1 FROM pg_partition_tree($1::oid))) r",
+                 {t.oid, arr})
+             .scalar() == "t";
+}
+
+std::string joined(const std::vector<std::string>& cols) {
+  std::string out;
+  for (const auto& c : cols) out += (out.empty() ? "" : ",") + c;
+  return out;
+}
+
+// Link and owned-parent columns the traversal searches by, without an index: each access or
+// erase then reads the whole table. (Foreign keys without an index are doctor's own check.)
+void unindexed_references(db::Connection& conn, const SubjectModel& model,
+                          const std::set<std::string>& reached, std::vector<Finding>& out) {
+  std::set<std::pair<std::string, std::vector<std::string>>> seen;
+  auto check = [&](const std::string& table, const std::vector<std::string>& cols,
+                   const subject::Reference& r) {
+    if (!reached.count(table) || !seen.insert({table, cols}).second) return;
+    const auto t = model.tables.find(table);
+    if (t == model.tables.end() || indexed_on(conn, t->second, cols)) return;
+    out.push_back(
+        {r.name, fmt::format("{}({}) has no index (on every partition): access and "
+                             "erase read the whole table to follow {}; expected an "
+                             "index, e.g. CREATE INDEX ON {} ({})",
+                             table, joined(cols), r.name, t->second.qualified, joined(cols))});
+  };
+  for (const auto& r : model.graph.references) {
+    if (r.kind == subject::RefKind::kForeignKey) continue;
+    check(r.child, r.child_columns, r);
+    check(r.parent, r.parent_columns, r);
+  }
+}
+
+// Partitions of one table that declare different foreign keys: anonkit follows every one of them
+// for all partitions, but the database enforces each only where it is declared.
+void partitions_with_differing_keys(db::Connection& conn, const SubjectModel& model,
+                                    const std::set<std::string>& reached,
+                                    std::vector<Finding>& out) {
+  for (const auto& [name, t] : model.tables) {
+    if (!reached.count(name)) continue;
+    const auto leaves = conn.exec(
+        "SELECT n.nspname || '.' || c.relname, coalesce((SELECT string_agg(sig, '; ' ORDER BY "
+        "sig) FROM (SELECT '(' || (SELECT string_agg(a.attname, ',' ORDER BY k.o) FROM "
+        "unnest(f.conkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = f.conrelid "
+        "AND a.attnum = k.n) || ') -> ' || coalesce(pg_partition_root(f.confrelid), "
+        "f.confrelid)::regclass::text AS sig FROM pg_constraint f WHERE f.conrelid = p.relid AND "
+        "f.contype = 'f') s), '') FROM pg_partition_tree($1::oid) p JOIN pg_class c ON c.oid = "
+        "p.relid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE p.isleaf ORDER BY 1",
+        {t.oid});
+    std::set<std::string> kinds;
+    for (const auto& row : leaves.rows) kinds.insert(*row[1]);
+    if (kinds.size() < 2) continue;
+    std::string detail;
+    for (const auto& row : leaves.rows)
+      detail += fmt::format("{}{}: {}", detail.empty() ? "" : "; ", *row[0],
+                            row[1]->empty() ? "none" : *row[1]);
+    out.push_back({name, fmt::format("the partitions of {} declare different foreign keys ({}): "
+                                     "anonkit follows each of them for every partition, the "
+                                     "database enforces each only where it is declared; expected "
+                                     "them declared on {} itself",
+                                     name, detail, name)});
+  }
+}
+
+}  // namespace
+
 std::vector<Finding> subject_findings(db::Connection& conn) {
   std::vector<Finding> out;
   const SubjectModel model = load_subject_model(conn);
   for (const auto& p : model.problems) out.push_back({p.what, p.message});
+  std::set<std::string> reached;
+  for (const auto& [name, kind] : model.kinds) {
+    try {
+      const subject::Plan plan = plan_for(model, name);
+      for (const auto& t : plan.tables) reached.insert(t.table);
+      for (std::size_t i : plan.detach) reached.insert(model.graph.references[i].child);
+    } catch (const InvalidArgument&) {
+    }
+  }
+  unindexed_references(conn, model, reached, out);
+  partitions_with_differing_keys(conn, model, reached, out);
   for (const auto& [name, kind] : model.kinds) {
     const std::string who = fmt::format("subject '{}'", name);
     subject::Plan plan;

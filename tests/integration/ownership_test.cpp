@@ -244,5 +244,31 @@ TEST_F(Ownership, ANotNullReferenceFromARowThatStaysRefusesBeforeAnyChange) {
   EXPECT_EQ(checksum("rental", "rental_id") + checksum("payment", "payment_id"), before);
 }
 
+TEST_F(Ownership, DoctorNamesPartitionsWithDifferentKeysAndReferencesWithoutAnIndex) {
+  const auto d = run({"doctor"});
+  EXPECT_NE(d.out.find("the partitions of public.payment declare different foreign keys "
+                       "(public.payment_2024: (customer_id) -> customer; (rental_id) -> rental; "
+                       "public.payment_2025: none)"),
+            std::string::npos)
+      << d.out;
+  EXPECT_EQ(d.out.find("public.customer(address_id) has no index"), std::string::npos) << d.out;
+  // The owned-parent declaration's columns lose their index; then a link whose columns have one
+  // on one partition only.
+  (void)sql("DROP INDEX customer_address_id_idx");
+  (void)sql("DROP INDEX payment_rental_id_idx");
+  (void)sql("CREATE INDEX ON payment_2024 (rental_id)");
+  (void)sql(
+      "INSERT INTO anonkit.links (child_table, child_columns, parent_table, parent_columns) "
+      "VALUES ('payment', '{rental_id}', 'rental', '{rental_id}')");
+  const auto again = run({"doctor"});
+  EXPECT_NE(again.out.find("public.customer(address_id) has no index (on every partition)"),
+            std::string::npos)
+      << again.out;
+  EXPECT_NE(again.out.find("public.payment(rental_id) has no index (on every partition)"),
+            std::string::npos)
+      << again.out;
+  EXPECT_EQ(again.out.find("public.payment(customer_id) has no index"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace anonkit::pg::testing

@@ -183,9 +183,16 @@ Connection::Connection(const std::string& dsn) {
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   impl_->conn.inhibit_reactivation(true);
 #pragma GCC diagnostic pop
-  // The filter checker assumes standard strings; the name shows in pg_stat_activity.
-  const auto [sql, params] = set_config(
-      {{"standard_conforming_strings", "on"}, {"application_name", "anonkit-worker"}}, false);
+  // The filter checker assumes standard strings; values read as text are parsed by the masks, so
+  // their format is pinned whatever PGOPTIONS, the role or the database set (DateStyle SQL, DMY
+  // would turn 2025-03-31 into 31/03/2025); the name shows in pg_stat_activity.
+  const auto [sql, params] = set_config({{"standard_conforming_strings", "on"},
+                                         {"DateStyle", "ISO, YMD"},
+                                         {"IntervalStyle", "postgres"},
+                                         {"extra_float_digits", "3"},
+                                         {"bytea_output", "hex"},
+                                         {"application_name", "anonkit-worker"}},
+                                        false);
   exec(sql, params);
 }
 

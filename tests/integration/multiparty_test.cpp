@@ -256,5 +256,30 @@ TEST_F(MultiParty, AnOnDeleteSetNullTableNeedsAPolicyAndThenFollowsIt) {
   EXPECT_EQ(rows("ticket"), "(1,,[REDACTED])\n(3,,[REDACTED])");
 }
 
+TEST_F(MultiParty, AKeptTimestamptzIsBucketedInUtcWhateverTheSessionTimeZone) {
+  (void)sql(
+      "CREATE TABLE visit (visit_id int PRIMARY KEY, patient_id int REFERENCES patient, seen_at "
+      "timestamptz NOT NULL)");
+  (void)sql(
+      "INSERT INTO visit VALUES (1, 1, '2025-03-31 23:30:00+00'), (2, 1, '2025-04-01 "
+      "00:10:00+03'), (3, 2, '2025-05-05 10:00:00+00')");
+  (void)sql(
+      "INSERT INTO anonkit.erasure_policy VALUES ('public.visit', 'mask', "
+      "'{\"seen_at\": \"bucket:month\"}', 'statistics')");
+  // Oracle: the month of each instant in UTC.
+  const auto expected = rows(
+      "(SELECT visit_id, NULL::int, (date_trunc('month', seen_at AT TIME ZONE 'UTC') AT TIME ZONE "
+      "'UTC') FROM visit WHERE patient_id = 1)");
+  const auto other = rows("visit", "patient_id = 2");
+  const auto r = worker({"--key-file", key, "erase", "--subject", "patient", "--key", "1"},
+                        {"PGTZ=Pacific/Chatham", "PGOPTIONS=-c DateStyle=SQL,DMY"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(rows("visit", "visit_id IN (1, 2)"), expected);
+  EXPECT_EQ(rows("visit", "patient_id = 2"), other);
+  EXPECT_EQ(scalar("SELECT string_agg(to_char(seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), "
+                   "' ' ORDER BY visit_id) FROM visit WHERE visit_id IN (1, 2)"),
+            "2025-03-01 00:00 2025-03-01 00:00");
+}
+
 }  // namespace
 }  // namespace anonkit::pg::testing

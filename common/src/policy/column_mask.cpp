@@ -238,7 +238,7 @@ std::optional<std::string> ColumnMask::apply(std::optional<std::string_view> val
       if (kind == ColumnKind::kInteger) {
         const auto i = parse_int(v);
         if (!i)
-          throw InvalidArgument(fmt::format("anonkit: bucket expected an integer, got '{}'", v));
+          throw InvalidArgument("anonkit: bucket expected an integer value in an integer column");
         const auto w = static_cast<Wide>(width_);
         Wide q = static_cast<Wide>(*i) / w;
         if (static_cast<Wide>(*i) % w != 0 && *i < 0) --q;  // floor, not truncation
@@ -247,8 +247,7 @@ std::optional<std::string> ColumnMask::apply(std::optional<std::string_view> val
       }
       const auto x = parse_real(v);
       if (kind == ColumnKind::kNumeric) {
-        if (!x)
-          throw InvalidArgument(fmt::format("anonkit: bucket expected a number, got '{}'", v));
+        if (!x) throw InvalidArgument("anonkit: bucket expected a number in a numeric column");
         return fmt::format("{}", std::floor(*x / width_) * width_);
       }
       if (!x) return std::string(kRedacted);  // text that is not a number: hidden whole
@@ -261,7 +260,7 @@ std::optional<std::string> ColumnMask::apply(std::optional<std::string_view> val
       if (!t) {
         if (kind == ColumnKind::kText) return std::string(kRedacted);
         throw InvalidArgument(
-            fmt::format("anonkit: bucket expected a date or timestamp, got '{}'", v));
+            "anonkit: bucket expected a date or timestamp (ISO 8601) in a date or time column");
       }
       if (kind == ColumnKind::kText) return generalize::bucket_date(*t, unit_);
       const auto s = generalize::period_start(*t, unit_);

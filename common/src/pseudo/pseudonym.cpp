@@ -132,10 +132,10 @@ std::string Pseudonymizer::text(PseudonymType type, std::string_view value) cons
       for (const char c : value)
         if (c >= '0' && c <= '9') digits.push_back(c);
       if (digits.size() < 4)
-        throw InvalidArgument(
-            fmt::format("anonkit: pseudonym(value, 'phone') expects a phone number (at least 4 "
-                        "digits), got '{}'",
-                        value.substr(0, 40)));
+        throw InvalidArgument(fmt::format(
+            "anonkit: pseudonym(value, 'phone') expects a phone number (at least 4 digits), got "
+            "a value with {} digit(s)",
+            digits.size()));
       const std::size_t plus = value.find_first_not_of(" (");
       std::size_t keep = 0;
       if (plus != std::string_view::npos && value[plus] == '+')

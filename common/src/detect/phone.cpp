@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <string>
 
 #include "anonkit/detect/recognizer.hpp"
+#include "anonkit/detect/validators.hpp"
 #include "anonkit/text/utf8.hpp"
 
 namespace anonkit::detect {
@@ -56,11 +58,41 @@ bool assigned_country_code(std::string_view cc) noexcept {
   return std::find(std::begin(kCodes), std::end(kCodes), cc) != std::end(kCodes);
 }
 
-const std::vector<std::string> kPhoneContext = {
-    "phone",   "tel",      "telephone",     "mobile", "mob",      "cell",    "call",
-    "called",  "calling",  "sms",           "text",   "whatsapp", "contact", "contacts",
-    "reach",   "simu",     "namba ya simu", "piga",   "fax",      "ring",    "dial",
-    "hotline", "phone no", "tel no",        "m-pesa", "mpesa"};
+const std::vector<std::string> kPhoneContext = {"phone",
+                                                "tel",
+                                                "telephone",
+                                                "mobile",
+                                                "mob",
+                                                "cell",
+                                                "call",
+                                                "called",
+                                                "calling",
+                                                "sms",
+                                                "text",
+                                                "whatsapp",
+                                                "contact",
+                                                "contacts",
+                                                "reach",
+                                                "simu",
+                                                "namba ya simu",
+                                                "piga",
+                                                "fax",
+                                                "ring",
+                                                "dial",
+                                                "hotline",
+                                                "phone no",
+                                                "tel no",
+                                                "m-pesa",
+                                                "mpesa",
+                                                "msisdn",
+                                                "answering",
+                                                "landline",
+                                                "phoned",
+                                                "nambari ya simu",
+                                                "namba",
+                                                "telefon",
+                                                "telefono",
+                                                "handset"};
 const std::vector<std::string> kReferenceContext = {
     "invoice",   "inv",         "policy", "pol",       "claim",   "clm",    "order",  "ref",
     "reference", "account",     "acct",   "a/c",       "receipt", "ticket", "serial", "batch",
@@ -165,10 +197,9 @@ double international(const Shape& s) {
   for (std::size_t len = 1; len <= 3 && len < s.digits.size(); ++len) {
     const std::string_view cc(s.digits.data(), len);
     if (!assigned_country_code(cc)) continue;
-    // The country code must be its own group, or the start of a compact number.
-    if (s.groups.size() > 1 && s.groups[0] != static_cast<int>(len) &&
-        !(s.groups[0] > static_cast<int>(len) && s.groups.size() <= 2))
-      return 0.0;
+    // The country code is its own group or the start of the first one ("+447700 900123",
+    // "+254712 345 678"), never split over two.
+    if (s.groups[0] < static_cast<int>(len)) return 0.0;
     // A national trunk 0 kept after the country code ("+2540712...") is a common slip; Italy
     // (+39) is the one plan where the 0 belongs to the number.
     std::size_t start = len;
@@ -191,10 +222,11 @@ double international(const Shape& s) {
 double national(const Shape& s, bool context) {
   const std::string& d = s.digits;
   const std::size_t n = d.size();
-  if (s.dots && !(grouping_is(s, {3, 3, 4}))) return 0.0;
-  // Kenya: mobile 07xx / 01xx and Nairobi landline 020, ten digits.
+  // Kenya: mobile 07xx / 01xx and Nairobi landline 020, ten digits, in any grouping
+  // ("0712 345 678", "(0712) 345 678", "0712.345.678").
   const bool kenyan_prefix = d[1] == '7' || (d[1] == '1' && (d[2] == '0' || d[2] == '1'));
-  if (n == 10 && d[0] == '0' && kenyan_prefix && s.paren_group < 0) return 0.85;
+  if (n == 10 && d[0] == '0' && kenyan_prefix && s.paren_group <= 0) return 0.85;
+  if (s.dots && !(grouping_is(s, {3, 3, 4}))) return 0.0;
   if (n == 10 && d.compare(0, 3, "020") == 0 && s.groups.size() > 1) return 0.75;
   // Kenyan MSISDN written without '+', as M-Pesa statements and SMS gateways do: 2547xxxxxxxx.
   if (n == 12 && d.compare(0, 3, "254") == 0 && (d[3] == '7' || d[3] == '1')) return 0.8;
@@ -220,6 +252,34 @@ double confidence_of(std::string_view candidate, bool context) {
   return shape.plus ? international(shape) : national(shape, context);
 }
 
+// The end of an extension written right after a number ("x4587", " ext. 12", " ext:4587",
+// " extension 3"), or 0 when none follows.
+std::size_t extension_after(std::string_view text, std::size_t pos) {
+  std::size_t i = pos;
+  if (i < text.size() && text[i] == ' ') ++i;
+  auto lower = [&](std::size_t k) {
+    return k < text.size() ? static_cast<char>(std::tolower(static_cast<unsigned char>(text[k])))
+                           : '\0';
+  };
+  if (lower(i) == 'x') {
+    ++i;
+  } else if (lower(i) == 'e' && lower(i + 1) == 'x' && lower(i + 2) == 't') {
+    i += 3;
+    if (text.substr(i, 6) == "ension") i += 6;
+    if (i < text.size() && (text[i] == '.' || text[i] == ':')) ++i;
+    if (i < text.size() && text[i] == ' ') ++i;
+  } else {
+    return 0;
+  }
+  const std::size_t digits_from = i;
+  while (i < text.size() && is_digit(text[i]) && i - digits_from < 6) ++i;
+  if (i == digits_from || (i < text.size() && text::is_word_char(text::decode(text, i).code_point)))
+    return 0;
+  if (pos < text.size() && text[pos] == ' ' && lower(pos + 1) == 'x' && i - digits_from < 2)
+    return 0;  // " x 5" is prose more often than an extension
+  return i;
+}
+
 }  // namespace
 
 std::size_t country_code_length(std::string_view digits) noexcept {
@@ -239,23 +299,37 @@ bool phone_check(Candidate& c) {
   if (text[c.begin] == '(' && text.substr(c.begin, c.end - c.begin).find(')') == std::string::npos)
     ++c.begin;
 
-  // Surroundings: part of a longer token, a time, a decimal amount, a percentage.
+  // Surroundings: part of a longer token, a time, a decimal amount, a percentage. A label glued
+  // on ("tel:", "phone=", "msisdn=") and a field separator ("Jane,0712345678,Nairobi") are not:
+  // the character before those is a letter, not a digit. A slash between two numbers
+  // ("0712345678/0733111222") is only accepted for a number whose shape alone makes it a phone.
+  bool needs_strong_shape = false;
+  const auto letter_before = [&](std::size_t pos) {
+    if (pos == 0) return false;
+    const text::Decoded d = text::decode_before(text, pos);
+    return text::is_word_char(d.code_point) && !(d.code_point >= '0' && d.code_point <= '9');
+  };
   if (c.begin > 0) {
     const text::Decoded prev = text::decode_before(text, c.begin);
     if (text::is_word_char(prev.code_point)) return false;
     const char p = text[c.begin - 1];
-    if (p == '-' || p == '/' || p == '.' || p == '#' || p == '+' || p == '$' || p == ':' ||
-        p == '=' || p == '_' || p == '\\' || p == ',')
+    if (p == '-' || p == '.' || p == '#' || p == '+' || p == '$' || p == '_' || p == '\\')
       return false;
+    if ((p == ':' || p == '=') && !letter_before(c.begin - 1)) return false;
+    if ((p == ',' || p == ';') && c.begin >= 2 && is_digit(text[c.begin - 2])) return false;
+    if (p == '/') needs_strong_shape = true;
   }
+  std::size_t extension_end = 0;  // "345-899-3560x4587", "0712 345 678 ext. 12"
   if (c.end < text.size()) {
     const text::Decoded next = text::decode(text, c.end);
-    if (text::is_word_char(next.code_point)) return false;
     const char n = text[c.end];
+    extension_end = extension_after(text, c.end);
+    if (extension_end == 0 && text::is_word_char(next.code_point)) return false;
     const bool followed_by_digit = c.end + 1 < text.size() && is_digit(text[c.end + 1]);
-    if ((n == '-' || n == '/' || n == '.' || n == ':' || n == ',') && followed_by_digit)
-      return false;
-    if (n == '%' || n == '/') return false;
+    if ((n == '-' || n == '.' || n == ':') && followed_by_digit) return false;
+    if ((n == ',' || n == '/') && followed_by_digit) needs_strong_shape = true;
+    if (n == '%') return false;
+    if (n == '/' && !followed_by_digit) return false;
   }
 
   // A number followed by an unrelated group ("+254 712 345 678 2024") is still found: drop
@@ -272,18 +346,70 @@ bool phone_check(Candidate& c) {
     while (c.end > c.begin && !is_digit(text[c.end - 1])) --c.end;
   }
   if (confidence <= 0.0 || (c.end != original_end && is_digit(text[c.end]))) return false;
+  if (c.end != original_end) extension_end = 0;
+  const std::string_view written = text.substr(c.begin, c.end - c.begin);
+  const double by_shape = confidence_of(written, false);  // what the number alone says
+  if (needs_strong_shape && by_shape < 0.8) return false;
   const bool context = has_context(text, c.begin, c.end, kPhoneContext, 32);
   if (!context) {
-    // Reference words veto every form but "+254...", which is a phone whatever stands before it
-    // (a reference number may well start with 00).
-    const std::string_view written = text.substr(c.begin, c.end - c.begin);
+    if (by_shape <= 0.0) return false;
+    confidence = by_shape;
+    // Reference and money words lower the confidence of a number that is a phone by its shape
+    // ("Refund KES 200 to 0712345678" is still masked); they reject the weaker national shapes.
+    // "+254..." is a phone whatever stands before it.
     const bool plus_form = written.starts_with('+') || written.starts_with("(+");
-    if (!plus_form && has_context(text, c.begin, c.end, kReferenceContext, 24)) return false;
-    confidence = confidence_of(text.substr(c.begin, c.end - c.begin), false);
-    if (confidence <= 0.0) return false;
+    if (!plus_form && has_context(text, c.begin, c.end, kReferenceContext, 24)) {
+      if (confidence < 0.8) return false;
+      confidence = 0.5;
+    }
   }
+  if (extension_end != 0) c.end = extension_end;
   c.confidence = context ? std::min(0.99, confidence + 0.1) : confidence;
   return true;
 }
+
+bool local_phone_check(Candidate& c) {
+  // "call me on 9472 7916", "answering at 516 466 638": a local number without trunk prefix,
+  // in two to four groups of 2-4 digits. Only next to a telephone word (the spec requires one).
+  const std::string_view text = c.text;
+  if (c.begin > 0) {
+    const text::Decoded prev = text::decode_before(text, c.begin);
+    const char p = text[c.begin - 1];
+    if (text::is_word_char(prev.code_point) ||
+        std::string_view("-./#+$_:=,").find(p) != std::string_view::npos)
+      return false;
+  }
+  if (c.end < text.size()) {
+    const text::Decoded next = text::decode(text, c.end);
+    const char n = text[c.end];
+    if (text::is_word_char(next.code_point) || n == '%') return false;
+    if (std::string_view("-./:,").find(n) != std::string_view::npos && c.end + 1 < text.size() &&
+        is_digit(text[c.end + 1]))
+      return false;
+  }
+  int digits = 0, groups = 0, run = 0;
+  char sep = '\0';
+  for (std::size_t i = c.begin; i < c.end; ++i) {
+    const char ch = text[i];
+    if (is_digit(ch)) {
+      ++digits, ++run;
+      continue;
+    }
+    if (run < 2 || run > 4 || (sep != '\0' && ch != sep)) return false;
+    sep = ch, run = 0, ++groups;
+  }
+  if (run < 2 || run > 4) return false;
+  ++groups;
+  if (groups < 2 || digits < 7 || digits > 10) return false;
+  // "called on 2023-10-16", "seen 16.10.2023": dates have a local number's grouping.
+  const std::string_view written = text.substr(c.begin, c.end - c.begin);
+  if (sep != ' ' && date_valid(written)) return false;
+  if (groups == 3 && (written.substr(0, 2) == "19" || written.substr(0, 2) == "20") &&
+      written[4] == sep)
+    return false;  // yyyy-mm-dd shaped, even when not a valid date
+  return true;
+}
+
+const std::vector<std::string>& phone_words() { return kPhoneContext; }
 
 }  // namespace anonkit::detect

@@ -10,9 +10,11 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "anonkit/detect/keywords.hpp"
 #include "anonkit/error.hpp"
+#include "anonkit/text/scan_view.hpp"
 #include "anonkit/text/utf8.hpp"
 
 namespace anonkit::detect {
@@ -206,7 +208,15 @@ void Scanner::Impl::extract(std::size_t i, std::string_view text, std::vector<En
   }
 }
 
-std::vector<Entity> Scanner::scan(std::string_view text) const {
+std::vector<Entity> Scanner::scan(std::string_view original) const {
+  const text::ScanView view(original);
+  std::vector<Entity> found = scan_view(view.text());
+  if (view.changed())
+    for (Entity& e : found) std::tie(e.begin, e.end) = view.original(e.begin, e.end);
+  return found;
+}
+
+std::vector<Entity> Scanner::scan_view(std::string_view text) const {
   std::vector<Entity> candidates;
   if (text.empty()) return candidates;
   thread_local std::vector<int> scratch;  // reused: one allocation per thread, not per row

@@ -47,5 +47,9 @@ struct RecognizerSpec {
 // PHONE's structural check, exposed for tests: country codes, national forms, separators, and
 // the shapes that only look like phones (timestamps, amounts, reference numbers).
 [[nodiscard]] bool phone_check(Candidate& c);
+// Local numbers without a trunk prefix ("9472 7916"): grouping only; the recognizer requires a
+// telephone word (phone_words()) near it.
+[[nodiscard]] bool local_phone_check(Candidate& c);
+[[nodiscard]] const std::vector<std::string>& phone_words();
 
 }  // namespace anonkit::detect

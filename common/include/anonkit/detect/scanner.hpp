@@ -43,7 +43,9 @@ class Scanner {
   // The process-wide scanner with only the built-in recognizers.
   [[nodiscard]] static std::shared_ptr<const Scanner> builtin();
 
-  // Entities in `text`, sorted by position, non-overlapping.
+  // Entities in `text`, sorted by position, non-overlapping. Recognizers see the text's scan
+  // view (anonkit/text/scan_view.hpp: Unicode spaces, dashes and digits made ASCII, zero-width
+  // characters removed); the spans returned are byte offsets of `text` itself, whole characters.
   [[nodiscard]] std::vector<Entity> scan(std::string_view text) const;
 
   // Entity type names; Entity::type indexes this.
@@ -53,6 +55,8 @@ class Scanner {
   [[nodiscard]] std::vector<TypeInfo> describe() const;
 
  private:
+  [[nodiscard]] std::vector<Entity> scan_view(std::string_view view) const;
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::vector<std::string> type_names_;

@@ -59,7 +59,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"at 12:30:45, paid 1,234,567", {}}, Case{"ratio 2024/2025", {}},
         Case{"ref 12345678", {}}, Case{"room 9472 7916", {}}, Case{"v1.2.3 build 4567 8901", {}},
         Case{"total 3,500,000", {}}, Case{"called on 2023-10-16", {}},
-        Case{"phone us before 16.10.2023", {}}));
+        Case{"call me about invoice 2024 0042", {}}, Case{"phone us before 16.10.2023", {}}));
 
 TEST(PhoneForms, AReferenceWordLowersTheConfidenceOfAValidNumber) {
   const Scanner& s = *Scanner::builtin();

@@ -288,7 +288,8 @@ std::size_t country_code_length(std::string_view digits) noexcept {
   return 0;
 }
 
-bool phone_check(Candidate& c) {
+// The numbering-plan forms: international, national, MSISDN, NANP, UK.
+static bool full_phone_check(Candidate& c) {
   const std::string_view text = c.text;
   // "(+254) 712 345 678": the pattern starts at '+'; take the parenthesis in.
   if (text[c.begin] == '+' && c.begin > 0 && text[c.begin - 1] == '(') --c.begin;
@@ -368,6 +369,37 @@ bool phone_check(Candidate& c) {
   return true;
 }
 
+std::string local_phone_pattern() {
+  std::string words;
+  for (const auto& w : kPhoneContext) {
+    if (!words.empty()) words += '|';
+    for (const char ch : w) {
+      if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != ' ') words += '\\';
+      words += ch;
+    }
+  }
+  return "(?i:\\b(?:" + words + ")\\b)[^0-9\\n]{0,24}\\b[1-9]\\d{1,3}(?:[ .\\-]\\d{2,4}){1,3}\\b";
+}
+
+bool phone_check(Candidate& c) {
+  // A candidate of the local-number form starts with its telephone word: start at the number.
+  if (text::is_word_char(text::decode(c.text, c.begin).code_point) && !is_digit(c.text[c.begin])) {
+    std::size_t number = c.text.substr(0, c.end).find_first_of("0123456789", c.begin);
+    if (number == std::string_view::npos) return false;
+    if (number > c.begin && (c.text[number - 1] == '+' || c.text[number - 1] == '(')) --number;
+    c.begin = number;
+  }
+  const Candidate as_found = c;
+  if (full_phone_check(c)) return true;
+  c = as_found;
+  // A local number needs its telephone word, and no reference word nearer than that.
+  if (!local_phone_check(c) || !has_context(c.text, c.begin, c.end, kPhoneContext, 32) ||
+      has_context(c.text, c.begin, c.end, kReferenceContext, 24))
+    return false;
+  c.confidence = 0.7;
+  return true;
+}
+
 bool local_phone_check(Candidate& c) {
   // "call me on 9472 7916", "answering at 516 466 638": a local number without trunk prefix,
   // in two to four groups of 2-4 digits. Only next to a telephone word (the spec requires one).
@@ -409,7 +441,5 @@ bool local_phone_check(Candidate& c) {
     return false;  // yyyy-mm-dd shaped, even when not a valid date
   return true;
 }
-
-const std::vector<std::string>& phone_words() { return kPhoneContext; }
 
 }  // namespace anonkit::detect

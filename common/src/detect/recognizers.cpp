@@ -258,7 +258,8 @@ std::vector<RecognizerSpec> make_builtins() {
        .check = email_check});
   add({.type = "PHONE",
        .description =
-           "telephone number: E.164 (+CC), 00 prefix, Kenyan, NANP and UK national forms",
+           "telephone number: E.164 (+CC), 00 prefix, Kenyan, NANP and UK national forms, "
+           "local numbers after a telephone word",
        .validator =
            "country code and national length, separators, not a timestamp/amount/reference",
        // International (+ or 00), national with trunk 0 (Kenya, UK), North American forms,
@@ -266,23 +267,16 @@ std::vector<RecognizerSpec> make_builtins() {
        .pattern =
            // An 'x' right after the digits may start an extension ("555-0132x45"); the check
            // trims it and reads the extension.
-       R"((?:\+|\b00)\(?\d(?:[ .\-()]{0,2}\d){6,16}|\b0\d(?:[ .\-]?\d){7,10}(?:\b|x)|)"
-       R"(\(\d{3}\) ?\d{3}[ .\-]?\d{4}(?:\b|x)|)"
-       R"(\b(?:1[ .\-])?[2-9]\d{2}[ .\-]\d{3}[ .\-]\d{4}(?:\b|x)|)"
-       R"(\b254[17]\d{8}\b|\b[2-9]\d{9}\b|\(0\d{1,4}\) ?\d(?:[ .\-]?\d){4,8}\b)",
+       std::string{R"((?:\+|\b00)\(?\d(?:[ .\-()]{0,2}\d){6,16}|\b0\d(?:[ .\-]?\d){7,10}(?:\b|x)|)"
+                   R"(\(\d{3}\) ?\d{3}[ .\-]?\d{4}(?:\b|x)|)"
+                   R"(\b(?:1[ .\-])?[2-9]\d{2}[ .\-]\d{3}[ .\-]\d{4}(?:\b|x)|)"
+                   R"(\b254[17]\d{8}\b|\b[2-9]\d{9}\b|\(0\d{1,4}\) ?\d(?:[ .\-]?\d){4,8}\b|)"}
+       // Local numbers without a trunk prefix, only after a telephone word: the word is
+       // part of the match (RE2 has no look-behind), the check trims it off.
+       + local_phone_pattern(),
        .confidence = 0.8,
        .priority = 50,
        .check = phone_check});
-  add({.type = "PHONE",
-       .description = "telephone number: local numbers after a telephone word",
-       .validator = "two to four groups of 2-4 digits, 7-10 digits, a telephone word before it",
-       .pattern = R"(\b[1-9]\d{1,3}(?:[ .\-]\d{2,4}){1,3}\b)",
-       .confidence = 0.6,
-       .context = phone_words(),
-       .context_required = true,
-       .context_confidence = 0.7,
-       .priority = 45,
-       .check = local_phone_check});
   add({.type = "CREDIT_CARD",
        .description = "payment card number (PAN), compact or grouped by spaces or dashes",
        .validator = "issuer prefix and length (Visa, Mastercard, Amex, Discover, Diners, JCB, "

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <limits>
 
 #include "anonkit/text/utf8.hpp"
@@ -59,54 +60,72 @@ ScanView::ScanView(std::string_view original) : original_(original) {
   // Offsets are kept in 32 bits; larger texts (beyond what SQLite or PostgreSQL pass a function)
   // are scanned as written.
   if (original.size() >= std::numeric_limits<std::uint32_t>::max()) return;
-  std::size_t first = original.size();
-  for (std::size_t i = 0; i < original.size();) {
-    if (static_cast<unsigned char>(original[i]) < 0x80) {
+  std::size_t i = 0;
+  std::size_t run = 0;  // start of the current verbatim run in the original
+  auto flush = [&](std::size_t upto) {
+    if (changed_) view_.append(original.data() + run, upto - run);
+  };
+  const std::size_t n = original.size();
+  while (i < n) {
+    // ASCII, the common case: eight bytes at a time while none has its high bit set.
+    while (i + 8 <= n) {
+      std::uint64_t word;
+      std::memcpy(&word, original.data() + i, 8);
+      if ((word & 0x8080808080808080ULL) != 0) break;
+      i += 8;
+    }
+    if (i >= n) break;
+    const auto lead = static_cast<unsigned char>(original[i]);
+    if (lead < 0x80) {
       ++i;
       continue;
     }
-    const Decoded d = decode(original, i);
-    if (map(d.code_point).replaced) {
-      first = i;
-      break;
-    }
-    i += d.length;
-  }
-  if (first == original.size()) return;
-  changed_ = true;
-  view_.reserve(original.size());
-  from_.reserve(original.size());
-  to_.reserve(original.size());
-  auto copy = [&](std::size_t begin, std::size_t end) {  // one character, as written
-    for (std::size_t k = begin; k < end; ++k) {
-      view_.push_back(original[k]);
-      from_.push_back(static_cast<std::uint32_t>(begin));
-      to_.push_back(static_cast<std::uint32_t>(end));
-    }
-  };
-  for (std::size_t i = 0; i < first;) {
-    const std::size_t len =
-        static_cast<unsigned char>(original[i]) < 0x80 ? 1 : decode(original, i).length;
-    copy(i, i + len);
-    i += len;
-  }
-  for (std::size_t i = first; i < original.size();) {
-    if (static_cast<unsigned char>(original[i]) < 0x80) {
-      copy(i, i + 1);
-      ++i;
+    // Two-byte characters that are never replaced (Latin, Greek, Cyrillic, Hebrew, most Arabic
+    // letters) are skipped without decoding: only C2 A0/AD and the D9, DB, DF digit runs map.
+    if (lead >= 0xC3 && lead <= 0xDF && lead != 0xD9 && lead != 0xDB && lead != 0xDF && i + 1 < n &&
+        (static_cast<unsigned char>(original[i + 1]) & 0xC0) == 0x80) {
+      i += 2;
       continue;
     }
     const Decoded d = decode(original, i);
     const Mapping m = map(d.code_point);
     if (!m.replaced) {
-      copy(i, i + d.length);
-    } else if (m.ascii != '\0') {
+      i += d.length;
+      continue;
+    }
+    if (!changed_) {
+      changed_ = true;
+      view_.reserve(original.size());
+      edits_.push_back({0, 0, 0});
+    }
+    flush(i);
+    if (m.ascii != '\0') {
+      edits_.push_back({static_cast<std::uint32_t>(view_.size()), static_cast<std::uint32_t>(i),
+                        static_cast<std::uint32_t>(d.length)});
       view_.push_back(m.ascii);
-      from_.push_back(static_cast<std::uint32_t>(i));
-      to_.push_back(static_cast<std::uint32_t>(i + d.length));
     }
     i += d.length;
+    run = i;
+    edits_.push_back({static_cast<std::uint32_t>(view_.size()), static_cast<std::uint32_t>(i), 0});
   }
+  flush(original.size());
+}
+
+const ScanView::Edit& ScanView::edit_at(std::size_t view_pos) const noexcept {
+  // The last edit at or before view_pos (several may share a position: the last one holds).
+  auto it = std::upper_bound(edits_.begin(), edits_.end(), view_pos,
+                             [](std::size_t p, const Edit& e) { return p < e.view; });
+  return *(it - 1);
+}
+
+std::pair<std::size_t, std::size_t> ScanView::original(std::size_t begin,
+                                                       std::size_t end) const noexcept {
+  if (!changed_) return {begin, end};
+  const Edit& b = edit_at(begin);
+  const std::size_t first = b.len > 0 ? b.orig : b.orig + (begin - b.view);
+  const Edit& e = edit_at(end - 1);
+  const std::size_t last = e.len > 0 ? e.orig + e.len : e.orig + (end - 1 - e.view) + 1;
+  return {first, last};
 }
 
 }  // namespace anonkit::text

@@ -47,9 +47,16 @@ struct RecognizerSpec {
 // PHONE's structural check, exposed for tests: country codes, national forms, separators, and
 // the shapes that only look like phones (timestamps, amounts, reference numbers).
 [[nodiscard]] bool phone_check(Candidate& c);
+// Local numbers without a trunk prefix ("9472 7916"): their grouping only (phone_check also
+// asks for a telephone word before them).
+[[nodiscard]] bool local_phone_check(Candidate& c);
+// The candidate pattern of that form: a telephone word, up to 24 other characters, the number.
+[[nodiscard]] std::string local_phone_pattern();
 // Local numbers without a trunk prefix ("9472 7916"): grouping only; the recognizer requires a
 // telephone word (phone_words()) near it.
 [[nodiscard]] bool local_phone_check(Candidate& c);
+// The candidate pattern of that form: a telephone word, up to 24 other characters, the number.
+[[nodiscard]] std::string local_phone_pattern();
 [[nodiscard]] const std::vector<std::string>& phone_words();
 
 }  // namespace anonkit::detect

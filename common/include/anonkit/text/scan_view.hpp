@@ -33,12 +33,10 @@ class ScanView {
   [[nodiscard]] bool changed() const noexcept { return changed_; }
 
   // The original bytes [first, second) that view bytes [begin, end) came from (begin < end <=
-  // text().size()); whole characters of the original, never part of a UTF-8 sequence.
+  // text().size(), both on character boundaries of the view); whole characters of the original,
+  // never part of a UTF-8 sequence.
   [[nodiscard]] std::pair<std::size_t, std::size_t> original(std::size_t begin,
-                                                             std::size_t end) const noexcept {
-    if (!changed_) return {begin, end};
-    return {from_[begin], to_[end - 1]};
-  }
+                                                             std::size_t end) const noexcept;
 
   // What one code point becomes: replaced = false when it stays as written; otherwise the ASCII
   // character that replaces it, '\0' when it is removed. Exposed for tests.
@@ -52,8 +50,14 @@ class ScanView {
   std::string_view original_;
   bool changed_ = false;
   std::string view_;
-  std::vector<std::uint32_t> from_;  // per view byte: where its character starts in the original
-  std::vector<std::uint32_t> to_;    // per view byte: where its character ends in the original
+  // Where the map changes, in view order: from view byte `view` on, bytes are the original's
+  // from `orig` verbatim (len == 0), or view byte `view` alone replaces the `len` original bytes
+  // at `orig`. Runs of unchanged text cost nothing; a lookup is a binary search.
+  struct Edit {
+    std::uint32_t view, orig, len;
+  };
+  std::vector<Edit> edits_;
+  [[nodiscard]] const Edit& edit_at(std::size_t view_pos) const noexcept;
 };
 
 }  // namespace anonkit::text

@@ -2,6 +2,9 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <cmath>
+#include <optional>
+#include <string>
 
 #include "anonkit/error.hpp"
 #include "anonkit/mask/text.hpp"
@@ -43,6 +46,21 @@ void result_masked(sqlite3_context* ctx, sqlite3_value* value, std::string_view 
   result_text(ctx, text);
 }
 
+// The text a value is scanned as. An integral REAL (254712345678.0, as a spreadsheet import
+// stores a phone or an ID) is read as its digits: the ".0" SQLite's text form adds would make it a
+// decimal amount to the recognizers.
+std::optional<std::string_view> scanned_text(sqlite3_value* v, const char* function,
+                                             std::string& storage) {
+  if (sqlite3_value_type(v) == SQLITE_FLOAT) {
+    const double d = sqlite3_value_double(v);
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15) {
+      storage = fmt::format("{}", static_cast<std::int64_t>(d));
+      return std::string_view(storage);
+    }
+  }
+  return text_arg(v, function, "text");
+}
+
 bool looks_like_json(std::string_view s) {
   const std::size_t i = s.find_first_not_of(" \t\r\n");
   return i != std::string_view::npos && s[i] == '{';
@@ -52,7 +70,8 @@ void mask_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   guarded(ctx, [&] {
     if (argc < 1 || argc > 2)
       throw InvalidArgument("anonkit: mask() takes (text), (text, options_json) or (value, type)");
-    const auto text = text_arg(argv[0], "mask", "text");
+    std::string storage;
+    const auto text = scanned_text(argv[0], "mask", storage);
     if (!text) return sqlite3_result_null(ctx);
     const ConnectionState& state = state_of(ctx);
     if (argc == 1) return result_masked(ctx, argv[0], *text, *state.scanner, {});
@@ -88,7 +107,8 @@ void mask_tokens_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   guarded(ctx, [&] {
     if (argc < 1 || argc > 2)
       throw InvalidArgument("anonkit: mask_tokens() takes (text [, options_json])");
-    const auto text = text_arg(argv[0], "mask_tokens", "text");
+    std::string storage;
+    const auto text = scanned_text(argv[0], "mask_tokens", storage);
     if (!text) return sqlite3_result_null(ctx);
     const ConnectionState& state = state_of(ctx);
     mask::MaskOptions options;
@@ -109,9 +129,12 @@ void unmask_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
 }
 
 constexpr FunctionDef kFunctions[] = {
-    {"mask", -1, kPure, mask_fn},
+    // mask and mask_tokens follow the connection's recognizers, which anonkit_reload() changes:
+    // not DETERMINISTIC, so SQLite keeps them out of indexes and generated columns, whose stored
+    // values would no longer match a recomputation (integrity_check fails).
+    {"mask", -1, kScannerDependent, mask_fn},
     {"mask_partial", -1, kPure, mask_partial_fn},
-    {"mask_tokens", -1, kPure, mask_tokens_fn},
+    {"mask_tokens", -1, kScannerDependent, mask_tokens_fn},
     {"unmask", -1, kPure, unmask_fn},
 };
 

@@ -18,6 +18,8 @@ struct FunctionDef {
 };
 
 inline constexpr int kPure = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+// Safe anywhere, but the result depends on the connection's recognizers (anonkit_reload).
+inline constexpr int kScannerDependent = SQLITE_UTF8 | SQLITE_INNOCUOUS;
 inline constexpr int kDirectOnly = SQLITE_UTF8 | SQLITE_DIRECTONLY;
 
 // Each registration owns a copy of the state pointer, freed by SQLite when the function goes.

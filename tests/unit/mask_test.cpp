@@ -142,3 +142,53 @@ TEST(MaskText, PseudonymStyleNeedsAKey) {
 
 }  // namespace
 }  // namespace anonkit::mask
+
+namespace anonkit::mask {
+namespace {
+
+TEST(JsonArguments, DeepNestingIsAClearErrorNotACrash) {
+  const std::string deep = std::string(70000, '[') + std::string(70000, ']');
+  const std::string doc = R"({"style":)" + deep + "}";
+  try {
+    (void)parse_mask_options(doc, *detect::Scanner::builtin());
+    FAIL() << "no error";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("nested more than 32 levels"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW((void)unmask("x", std::string(100000, '{')), InvalidArgument);
+}
+
+TEST(JsonArguments, ADuplicateKeyIsAnError) {
+  try {
+    (void)parse_mask_options(R"({"style":"token","style":"redact"})", *detect::Scanner::builtin());
+    FAIL() << "no error";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("a key appears twice in one object: \"style\""),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Unmask, OnlyTokensAreRestored) {
+  EXPECT_THROW((void)unmask("see [here]", R"({"[here]":"x"})"), InvalidArgument);
+  EXPECT_THROW((void)unmask("see [1]", R"({"[1]":"x"})"), InvalidArgument);
+  EXPECT_EQ(unmask("see [here] and [EMAIL_1]", R"({"[EMAIL_1]":"a@b.co"})"),
+            "see [here] and a@b.co");
+}
+
+// A million "[" and no "]": the old search for "]" from each "[" was quadratic and would not
+// finish; bounded by the longest token it is one pass.
+TEST(Unmask, ManyOpenBracketsStayLinear) {
+  const std::string text(1000000, '[');
+  EXPECT_EQ(unmask(text, R"({"[EMAIL_1]":"a@b.co"})"), text);
+  // And a token namer over 20,000 e-mails keeps each assigned token unique and restorable.
+  std::string mails;
+  for (int i = 0; i < 20000; ++i) mails += "u" + std::to_string(i) + "@example.com ";
+  const Tokenized t = tokenize(mails, *detect::Scanner::builtin(), {});
+  EXPECT_EQ(t.items.size(), 20000u);
+  EXPECT_EQ(unmask(t.text, tokenized_json(t)), mails);
+}
+
+}  // namespace
+}  // namespace anonkit::mask

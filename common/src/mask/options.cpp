@@ -32,7 +32,7 @@ MaskOptions parse_mask_options(std::string_view json, const detect::Scanner& sca
         throw InvalidArgument(fmt::format(
             "anonkit: option \"style\" must be one of \"redact\", \"partial\", \"token\", "
             "\"pseudonym\"; got {}",
-            value.dump()));
+            internal::describe_json(value)));
     } else if (key == "types") {
       if (!value.is_array() || value.empty())
         throw InvalidArgument(
@@ -43,8 +43,8 @@ MaskOptions parse_mask_options(std::string_view json, const detect::Scanner& sca
         const int index = t.is_string() ? scanner.type_index(t.get<std::string>()) : -1;
         if (index < 0)
           throw InvalidArgument(
-              fmt::format("anonkit: unknown type {} in option \"types\"; known: {}", t.dump(),
-                          fmt::join(scanner.types(), ", ")));
+              fmt::format("anonkit: unknown type {} in option \"types\"; known: {}",
+                          internal::describe_json(t), fmt::join(scanner.types(), ", ")));
         options.types[static_cast<std::size_t>(index)] = true;
       }
     } else if (key == "min_confidence") {

@@ -3,9 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
+#include <unordered_set>
 
+#include "anonkit/detect/scanner.hpp"
 #include "anonkit/error.hpp"
 #include "anonkit/mask/typed.hpp"
 #include "json_input.hpp"
@@ -13,12 +16,42 @@
 namespace anonkit::mask {
 namespace {
 
+// "[TYPE_N]": a type name (detect::valid_type_name), '_', a decimal number.
+bool is_token(std::string_view s) {
+  if (s.size() < 5 || s.front() != '[' || s.back() != ']') return false;
+  const std::size_t underscore = s.rfind('_');
+  if (underscore == std::string_view::npos || underscore + 2 > s.size() - 1) return false;
+  for (std::size_t i = underscore + 1; i + 1 < s.size(); ++i)
+    if (s[i] < '0' || s[i] > '9') return false;
+  return detect::valid_type_name(s.substr(1, underscore - 1));
+}
+
+// The longest token the scanner's type names can produce, with a 20-digit number.
+constexpr std::size_t kMaxTokenLength = 1 + 64 + 1 + 20 + 1;
+
+// Every token-shaped "[...]" already in the text, found in one pass.
+std::unordered_set<std::string> tokens_in(std::string_view text) {
+  std::unordered_set<std::string> out;
+  for (std::size_t open = text.find('['); open != std::string_view::npos;
+       open = text.find('[', open + 1)) {
+    const std::size_t limit = std::min(text.size(), open + kMaxTokenLength);
+    for (std::size_t k = open + 1; k < limit; ++k) {
+      if (text[k] == '[') break;
+      if (text[k] == ']') {
+        if (is_token(text.substr(open, k - open + 1))) out.emplace(text.substr(open, k - open + 1));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 // Token numbering: the same (type, value) gets the same number; numbers count up per type, and a
 // token that already stands literally in the text is skipped so unmask cannot confuse the two.
 class TokenNamer {
  public:
   TokenNamer(std::string_view text, const detect::Scanner& scanner)
-      : text_(text), scanner_(scanner) {}
+      : existing_(tokens_in(text)), scanner_(scanner) {}
 
   const std::string& token(std::uint32_t type, std::string_view value) {
     auto key = std::make_pair(type, std::string(value));
@@ -28,12 +61,12 @@ class TokenNamer {
     std::string token;
     do {
       token = fmt::format("[{}_{}]", scanner_.types()[type], ++counter);
-    } while (text_.find(token) != std::string_view::npos);
+    } while (existing_.count(token) != 0);
     return assigned_.emplace(std::move(key), std::move(token)).first->second;
   }
 
  private:
-  std::string_view text_;
+  std::unordered_set<std::string> existing_;
   const detect::Scanner& scanner_;
   std::map<std::pair<std::uint32_t, std::string>, std::string> assigned_;
   std::unordered_map<std::uint32_t, std::uint64_t> next_;
@@ -132,6 +165,10 @@ std::string unmask(std::string_view text, std::string_view items_json) {
   std::unordered_map<std::string, std::string> items;
   std::size_t longest = 0;
   for (const auto& [token, value] : doc.items()) {
+    if (!is_token(token))
+      throw InvalidArgument(
+          "anonkit: unmask expects the items' keys to be tokens such as \"[EMAIL_1]\" (a type "
+          "name, '_', a number, in brackets); one key is not");
     if (!value.is_string())
       throw InvalidArgument(
           fmt::format("anonkit: unmask expects string values in the items; {} is not", token));
@@ -144,9 +181,10 @@ std::string unmask(std::string_view text, std::string_view items_json) {
   while (pos < text.size()) {
     const std::size_t open = text.find('[', pos);
     if (open == std::string_view::npos) break;
-    const std::size_t close = text.find(']', open + 1);
-    if (close == std::string_view::npos) break;
-    if (close - open + 1 <= longest) {
+    // Only as far as the longest token: a text of many '[' and no ']' stays linear.
+    const std::size_t close =
+        text.substr(0, std::min(text.size(), open + longest)).find(']', open + 1);
+    if (close != std::string_view::npos) {
       const auto it = items.find(std::string(text.substr(open, close - open + 1)));
       if (it != items.end()) {
         out.append(text.substr(pos, open - pos));

@@ -98,17 +98,25 @@ bool accept_or_trim_groups(Candidate& c, Valid valid, std::size_t min_len) {
   while (c.end - c.begin >= min_len) {
     if (valid(span(c))) return true;
     const std::string_view s = span(c);
-    const std::size_t sep = s.find_last_of(" -");
+    const std::size_t sep = s.find_last_of(" -/");
     if (sep == std::string_view::npos) return false;
     c.end = c.begin + sep;
+    while (c.end > c.begin && std::strchr(" -/", c.text[c.end - 1]) != nullptr) --c.end;
   }
   return false;
 }
 
+const std::vector<std::string> kCardContext = {
+    "card", "cards", "visa",   "mastercard", "master card", "amex",     "maestro",
+    "jcb",  "debit", "credit", "kadi",       "diners",      "discover", "unionpay"};
+
 bool card_check(Candidate& c) {
   if (word_before(c) || glued_to_token(c, "-./")) return false;
   const std::size_t original_end = c.end;
-  if (!accept_or_trim_groups(c, card_valid, 12)) return false;
+  const bool card_word = has_context(c.text, c.begin, c.end, kCardContext);
+  auto valid = [card_word](std::string_view s) { return card_number_valid(s, card_word); };
+  if (!accept_or_trim_groups(c, valid, 12)) return false;
+  if (card_word) c.confidence = 0.97;
   // A trimmed candidate must still end at a group boundary, not inside a digit run.
   return c.end == original_end || !is_digit(char_at(c, c.end));
 }
@@ -168,12 +176,25 @@ const std::vector<std::string> kKraContext = {"pin", "kra", "kra pin", "tax", "i
 
 bool kra_check(Candidate& c) {
   if (word_before(c) || word_after(c)) return false;
-  if (has_context(c.text, c.begin, c.end, kKraContext)) c.confidence = 0.95;
+  const bool context = has_context(c.text, c.begin, c.end, kKraContext);
+  // Lower case ("kra pin a012345678z") only next to a KRA word.
+  const bool lower = std::islower(static_cast<unsigned char>(c.text[c.begin])) ||
+                     std::islower(static_cast<unsigned char>(c.text[c.end - 1]));
+  if (lower && !context) return false;
+  if (context) c.confidence = 0.95;
   return true;
 }
 
 bool digits_id_check(Candidate& c) {
-  return !(word_before(c) || word_after(c) || glued_to_token(c, "-./,:"));
+  if (word_before(c) || word_after(c)) return false;
+  // A label glued on ("ID:12345678", "ID#12345678", "idno=12345678") is not a longer token.
+  const char before = char_before(c);
+  const bool label = (before == ':' || before == '#' || before == '=') && c.begin >= 2 &&
+                     std::isalpha(static_cast<unsigned char>(c.text[c.begin - 2]));
+  if (!label) return !glued_to_token(c, "-./,:");
+  const char after = char_at(c, c.end);
+  return !(after != '\0' && std::strchr("-./,:", after) != nullptr &&
+           is_alnum(char_at(c, c.end + 1)));
 }
 
 bool passport_check(Candidate& c) { return !(word_before(c) || word_after(c)); }
@@ -281,16 +302,15 @@ std::vector<RecognizerSpec> make_builtins() {
        .description = "payment card number (PAN), compact or grouped by spaces or dashes",
        .validator = "issuer prefix and length (Visa, Mastercard, Amex, Discover, Diners, JCB, "
                     "UnionPay, Maestro) and Luhn",
-       .pattern =
-           R"(\b(?:\d{12,19}|\d{4}(?: \d{4}){2,3}(?: \d{1,3})?|\d{4}(?:-\d{4}){2,3}(?:-\d{1,3})?|)"
-           R"(\d{4}[ \-]\d{6}[ \-]\d{4,5})\b)",
+       .pattern = R"(\b(?:\d{12,19}|\d{4}(?:[ \-/]{1,2}\d{4}){2,3}(?:[ \-/]{1,2}\d{1,3})?|)"
+                  R"(\d{4}[ \-]{1,2}\d{6}[ \-]{1,2}\d{4,5})\b)",
        .confidence = 0.95,
        .priority = 85,
        .check = card_check});
   add({.type = "IBAN",
        .description = "international bank account number, compact or grouped by 4",
        .validator = "ISO 13616 country length and ISO 7064 mod 97-10",
-       .pattern = R"(\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b)",
+       .pattern = R"(\b[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]){11,30}\b)",
        .confidence = 0.95,
        .priority = 85,
        .check = iban_check});
@@ -305,7 +325,7 @@ std::vector<RecognizerSpec> make_builtins() {
   add({.type = "KE_NATIONAL_ID",
        .description = "Kenyan national identity card number (7-8 digits) next to a context word",
        .validator = "context word: ID, national ID, ID no, kitambulisho",
-       .pattern = R"(\b\d{7,8}\b)",
+       .pattern = R"(\b(?:\d{7,8}|\d{3,4} \d{4})\b)",
        .confidence = 0.85,
        .context = {"id", "national id", "id no", "id number", "idno", "kitambulisho", "nid",
                    "identity card", "id card", "national identity"},
@@ -315,7 +335,7 @@ std::vector<RecognizerSpec> make_builtins() {
   add({.type = "KE_KRA_PIN",
        .description = "Kenya Revenue Authority personal identification number (A123456789B)",
        .validator = "A or P, nine digits, a letter",
-       .pattern = R"(\b[AP]\d{9}[A-Z]\b)",
+       .pattern = R"(\b[AaPp]\d{9}[A-Za-z]\b)",
        .confidence = 0.85,
        .priority = 75,
        .check = kra_check});

@@ -185,25 +185,54 @@ bool card_valid(std::string_view candidate) noexcept {
   return luhn_valid(std::string_view(digits.data(), n));
 }
 
-bool iban_valid(std::string_view candidate) noexcept {
-  // Compact, or groups of four separated by single spaces (the last group 1-4 characters).
-  std::array<char, kIbanMaxLength> compact{};
-  std::size_t n = 0;
-  std::size_t group = 0;
-  bool spaced = false;
+bool card_number_valid(std::string_view candidate, bool card_word) noexcept {
+  // Digits separated by one or two of ' ', '-', '/' (mixed, as people type them).
+  std::array<char, 32> digits{};
+  std::size_t n = 0, groups = 0, run_sep = 0;
+  std::array<int, 8> sizes{};
+  int current = 0;
   for (const char c : candidate) {
-    if (c == ' ') {
-      if (group != 4) return false;  // also a leading, doubled or mid-group space
-      spaced = true;
-      group = 0;
+    if (is_digit(c)) {
+      if (n == digits.size()) return false;
+      digits[n++] = c;
+      ++current;
+      run_sep = 0;
       continue;
     }
+    if ((c != ' ' && c != '-' && c != '/') || current == 0 || ++run_sep > 2) {
+      if (run_sep > 0 && current == 0 && run_sep <= 2 && (c == ' ' || c == '-' || c == '/'))
+        continue;  // the second separator of a pair
+      return false;
+    }
+    if (groups == sizes.size()) return false;
+    sizes[groups++] = current;
+    current = 0;
+  }
+  if (current == 0 || groups == sizes.size()) return false;
+  sizes[groups++] = current;
+  if (n < 12 || n > 19 || !luhn_valid(std::string_view(digits.data(), n))) return false;
+  // After a card word, any Luhn-valid 12-19 digit number is taken (12-digit Maestro, 15-digit
+  // JCB 1800/2131, ranges the issuer table does not list); otherwise issuer, length and grouping.
+  return card_word || (issuer_known(digits.data(), n) && card_grouping(sizes, groups));
+}
+
+bool iban_valid(std::string_view candidate) noexcept {
+  // Any grouping with single spaces or dashes, any case ("gb82 west 1234 ...", "GB82-WEST-...").
+  std::array<char, kIbanMaxLength> compact{};
+  std::size_t n = 0;
+  bool after_sep = true;  // refuses a leading and a doubled separator
+  for (const char raw : candidate) {
+    if (raw == ' ' || raw == '-') {
+      if (after_sep) return false;
+      after_sep = true;
+      continue;
+    }
+    const char c = (raw >= 'a' && raw <= 'z') ? static_cast<char>(raw - 32) : raw;
     if (!(is_digit(c) || is_upper(c)) || n == compact.size()) return false;
     compact[n++] = c;
-    ++group;
-    if (spaced && group > 4) return false;
+    after_sep = false;
   }
-  if (spaced && group == 0) return false;  // trailing space
+  if (after_sep) return false;  // trailing separator
   if (n < kIbanMinLength || !is_upper(compact[0]) || !is_upper(compact[1]) ||
       !is_digit(compact[2]) || !is_digit(compact[3]))
     return false;

@@ -15,6 +15,9 @@ namespace anonkit::detect {
 // (Visa, Mastercard incl. 2-series, Amex, Discover, Diners, JCB, UnionPay, Maestro; see the table
 // in validators.cpp), and Luhn.
 [[nodiscard]] bool card_valid(std::string_view candidate) noexcept;
+// As people write cards: separators ' ', '-', '/' mixed and doubled, Luhn always; with
+// `card_word` (a card word nearby) any 12-19 digits, otherwise card_valid's issuer rules.
+[[nodiscard]] bool card_number_valid(std::string_view candidate, bool card_word) noexcept;
 
 // An IBAN, compact ("GB82WEST12345698765432") or grouped by 4 with single spaces: a country code
 // from the ISO 13616 (SWIFT) registry, that country's exact length, check digits 02-98, and

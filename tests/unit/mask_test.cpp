@@ -192,3 +192,28 @@ TEST(Unmask, ManyOpenBracketsStayLinear) {
 
 }  // namespace
 }  // namespace anonkit::mask
+
+namespace anonkit::mask {
+namespace {
+
+// Every value inside a URL is masked: overlapping findings are masked as their union.
+TEST(NestedEntities, AUrlLosesItsQueryValuesAndUserinfo) {
+  const auto& scanner = *detect::Scanner::builtin();
+  const std::string url = "https://clinic.example/p?name=Jane+Doe&phone=0712345678&email=j@x.co";
+  const std::string masked = mask_text("see " + url + " today", scanner, {});
+  for (const char* leak : {"0712345678", "j@x.co", "Jane"})
+    EXPECT_EQ(masked.find(leak), std::string::npos) << masked;
+  EXPECT_EQ(masked, "see [URL] today");
+  const std::string creds = mask_text("login https://jane:secret@example.com/ ok", scanner, {});
+  EXPECT_EQ(creds.find("jane"), std::string::npos) << creds;
+  EXPECT_EQ(creds.find("secret"), std::string::npos) << creds;
+  // Partial style keeps only the host.
+  MaskOptions partial;
+  partial.style = Style::kPartial;
+  EXPECT_EQ(mask_text(url, scanner, partial), "https://clinic.example/***");
+  // The typed URL mask never returns its input unmasked.
+  EXPECT_EQ(mask_typed("not a url at all", MaskType::kUrl).find("url"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace anonkit::mask

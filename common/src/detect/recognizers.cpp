@@ -85,8 +85,12 @@ bool url_check(Candidate& c) {
   const std::string_view s = span(c);
   std::size_t host_start = s.find("://");
   host_start = host_start == std::string_view::npos ? 0 : host_start + 3;
-  const std::size_t host_end = s.find_first_of("/?#:", host_start);
-  const std::string_view host = s.substr(host_start, host_end - host_start);
+  // The authority runs to the path; credentials ("user:pass@") and a port are not the host.
+  std::string_view authority =
+      s.substr(host_start, s.find_first_of("/?#", host_start) - host_start);
+  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos)
+    authority.remove_prefix(at + 1);
+  const std::string_view host = authority.substr(0, authority.find(':'));
   if (host.empty()) return false;
   return host.find('.') != std::string_view::npos || host == "localhost";
 }

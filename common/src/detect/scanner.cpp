@@ -254,30 +254,35 @@ std::vector<Entity> Scanner::scan_view(std::string_view text) const {
     disjoint = candidates[k - 1].end <= candidates[k].begin;
   if (disjoint) return candidates;
 
-  // Overlaps: the higher priority (then confidence, then the longer span) keeps the region.
-  std::vector<std::pair<int, std::size_t>> order;
-  order.reserve(candidates.size());
-  for (std::size_t k = 0; k < candidates.size(); ++k)
-    order.emplace_back(impl_->type_priority[candidates[k].type], k);
-  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
-    if (a.first != b.first) return a.first > b.first;
-    const Entity& x = candidates[a.second];
-    const Entity& y = candidates[b.second];
-    if (x.confidence != y.confidence) return x.confidence > y.confidence;
-    if (x.end - x.begin != y.end - y.begin) return x.end - x.begin > y.end - y.begin;
-    return x.begin < y.begin;
-  });
-  std::map<std::size_t, std::size_t> taken;  // begin -> end of accepted spans
+  // Overlaps: every region any recognizer found is masked, so overlapping candidates become one
+  // entity over their union (an e-mail inside a URL's query, userinfo before a host). It takes the
+  // type of the member with the longest span (then the higher priority, then confidence) and the
+  // highest confidence of its members, so a min_confidence never drops a region one of them
+  // was sure of.
   std::vector<Entity> result;
-  for (const auto& [prio, k] : order) {
-    const Entity& e = candidates[k];
-    auto next = taken.lower_bound(e.begin);
-    if (next != taken.end() && next->first < e.end) continue;
-    if (next != taken.begin() && std::prev(next)->second > e.begin) continue;
-    taken.emplace(e.begin, e.end);
-    result.push_back(e);
+  result.reserve(candidates.size());
+  std::size_t k = 0;
+  while (k < candidates.size()) {
+    Entity merged = candidates[k];
+    std::size_t best = k;
+    std::size_t next = k + 1;
+    while (next < candidates.size() && candidates[next].begin < merged.end) {
+      const Entity& x = candidates[next];
+      const Entity& b = candidates[best];
+      const auto len = [](const Entity& e) { return e.end - e.begin; };
+      if (len(x) != len(b) ? len(x) > len(b)
+          : impl_->type_priority[x.type] != impl_->type_priority[b.type]
+              ? impl_->type_priority[x.type] > impl_->type_priority[b.type]
+              : x.confidence > b.confidence)
+        best = next;
+      merged.end = std::max(merged.end, x.end);
+      merged.confidence = std::max(merged.confidence, x.confidence);
+      ++next;
+    }
+    merged.type = candidates[best].type;
+    result.push_back(merged);
+    k = next;
   }
-  std::sort(result.begin(), result.end(), by_position);
   return result;
 }
 

@@ -156,6 +156,9 @@ std::string mask_ip(std::string_view v) {
 
 std::string mask_url(std::string_view v) {
   const std::size_t scheme = v.find("://");
+  // Not a URL at all: hidden whole, never handed back as it came.
+  const bool www = v.size() > 4 && (v.substr(0, 4) == "www." || v.substr(0, 4) == "WWW.");
+  if (scheme == std::string_view::npos && !www) return mask_all(v);
   const std::size_t host_start = scheme == std::string_view::npos ? 0 : scheme + 3;
   const std::size_t rest = v.find_first_of("/?#", host_start);
   if (host_start >= v.size()) return mask_all(v);

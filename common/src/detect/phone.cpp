@@ -393,8 +393,10 @@ bool phone_check(Candidate& c) {
   if (full_phone_check(c)) return true;
   c = as_found;
   // A local number needs its telephone word, and no reference word nearer than that.
+  // Only words before the number count against it ("call me on 3085 4968 after KES 500").
+  const std::string_view before = c.text.substr(0, c.end);
   if (!local_phone_check(c) || !has_context(c.text, c.begin, c.end, kPhoneContext, 32) ||
-      has_context(c.text, c.begin, c.end, kReferenceContext, 24))
+      has_context(before, c.begin, c.end, kReferenceContext, 24))
     return false;
   c.confidence = 0.7;
   return true;

@@ -44,7 +44,19 @@ bool glued_to_token(const Candidate& c, std::string_view joiners) noexcept {
 }
 
 bool email_check(Candidate& c) {
-  if (word_before(c) || word_after(c)) return false;
+  // Labels and quotes glued on ("user=jane@x.co", "mailto/jane@...", "'jane@x.co'") are legal
+  // local-part characters but not part of the address people mean: start after them.
+  {
+    const std::string_view whole = span(c);
+    const std::size_t at = whole.find('@');
+    const std::size_t label = whole.substr(0, at).find_last_of("=/");
+    if (label != std::string_view::npos) c.begin += label + 1;
+    while (c.begin < c.end && std::strchr("'`{|}", c.text[c.begin]) != nullptr) ++c.begin;
+    if (c.begin >= c.end || c.text[c.begin] == '@') return false;
+  }
+  if (c.begin > 0 && std::strchr("=/'`{|}", c.text[c.begin - 1]) == nullptr && word_before(c))
+    return false;
+  if (word_after(c)) return false;
   const std::string_view s = span(c);
   const std::size_t at = s.find('@');
   const std::string_view local = s.substr(0, at);

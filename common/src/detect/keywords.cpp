@@ -1,6 +1,11 @@
-// Aho-Corasick over the UTF-8 bytes of case-folded text. Text is folded one code point at a time as
-// it is fed, and a small ring remembers where each folded byte came from, so matches are reported
-// in byte offsets of the original text even when folding changes a character's length.
+// A trie of case-folded keywords, walked from every position where a whole-word match can start
+// (the text's start and after every non-word character). Keywords match whole words only, so no
+// match can start anywhere else, and a walk stops at the first byte the trie does not have: the
+// cost per position is the length of the longest keyword prefix found there, not a function of
+// the dictionary's size (an Aho-Corasick automaton over every position walked failure links deep
+// into large dictionaries: 9.6 MB/s with 126,000 keywords). The text is folded once, with a map
+// from each folded byte back to the original, so matches are reported in the original's bytes
+// even when folding changes a character's length.
 #include "anonkit/detect/keywords.hpp"
 
 #include <fmt/format.h>
@@ -8,8 +13,9 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
+#include <cstring>
 #include <mutex>
-#include <queue>
 #include <unordered_map>
 
 #include "anonkit/error.hpp"
@@ -34,9 +40,7 @@ char32_t fold(char32_t c) noexcept { return is_space(c) ? U' ' : text::to_lower(
 struct KeywordDictionary::Automaton {
   struct Node {
     std::vector<std::pair<unsigned char, int>> next;  // sorted by byte
-    int fail = 0;
-    int keyword = -1;  // keyword ending here
-    int dict = -1;     // nearest proper suffix state where a keyword ends
+    int keyword = -1;                                 // keyword ending here
   };
   struct Keyword {
     std::size_t folded_length;
@@ -45,7 +49,7 @@ struct KeywordDictionary::Automaton {
 
   std::vector<Node> nodes{Node{}};
   std::vector<Keyword> keywords;
-  std::array<int, 256> root{};  // dense transitions of the root (most bytes land here)
+  std::array<int, 256> root{};  // dense transitions of the root
   std::size_t max_length = 0;
   std::atomic<bool> built{false};
   std::mutex build_mutex;
@@ -53,18 +57,13 @@ struct KeywordDictionary::Automaton {
   int child(int s, unsigned char b) const noexcept {
     if (s == 0) return root[b];
     const auto& next = nodes[static_cast<std::size_t>(s)].next;
-    for (const auto& [byte, target] : next)
-      if (byte == b) return target;
-    return -1;
-  }
-
-  int step(int s, unsigned char b) const noexcept {
-    while (true) {
-      const int t = child(s, b);
-      if (t >= 0) return t;
-      if (s == 0) return 0;
-      s = nodes[static_cast<std::size_t>(s)].fail;
+    if (next.size() <= 8) {
+      for (const auto& [byte, target] : next)
+        if (byte == b) return target;
+      return -1;
     }
+    const auto it = std::lower_bound(next.begin(), next.end(), std::make_pair(b, -1));
+    return it != next.end() && it->first == b ? it->second : -1;
   }
 
   void build() {
@@ -72,27 +71,6 @@ struct KeywordDictionary::Automaton {
     if (built.load(std::memory_order_acquire)) return;
     root.fill(-1);
     for (const auto& [byte, target] : nodes[0].next) root[byte] = target;
-    std::queue<int> queue;
-    for (auto& [byte, target] : nodes[0].next) {
-      nodes[static_cast<std::size_t>(target)].fail = 0;
-      queue.push(target);
-    }
-    while (!queue.empty()) {
-      const int s = queue.front();
-      queue.pop();
-      for (const auto& [byte, target] : nodes[static_cast<std::size_t>(s)].next) {
-        int f = nodes[static_cast<std::size_t>(s)].fail;
-        while (f != 0 && child(f, byte) < 0) f = nodes[static_cast<std::size_t>(f)].fail;
-        const int via = child(f, byte);
-        Node& t = nodes[static_cast<std::size_t>(target)];
-        t.fail = (via >= 0 && via != target) ? via : 0;
-        const Node& fail_node = nodes[static_cast<std::size_t>(t.fail)];
-        t.dict = fail_node.keyword >= 0 ? t.fail : fail_node.dict;
-        queue.push(target);
-      }
-    }
-    for (int& r : root)
-      if (r < 0) r = 0;
     built.store(true, std::memory_order_release);
   }
 };
@@ -153,71 +131,133 @@ void KeywordDictionary::add(std::string_view keyword, std::string_view type) {
   a.built.store(false, std::memory_order_release);
 }
 
+namespace {
+
+// ASCII folding as the automaton sees it: lower case, white space as ' '.
+constexpr std::array<unsigned char, 128> kAsciiFold = [] {
+  std::array<unsigned char, 128> t{};
+  for (int c = 0; c < 128; ++c) {
+    t[c] = static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    if (c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') t[c] = ' ';
+  }
+  return t;
+}();
+constexpr std::array<bool, 128> kAsciiWord = [] {
+  std::array<bool, 128> t{};
+  for (int c = 0; c < 128; ++c)
+    t[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  return t;
+}();
+
+bool all_ascii(std::string_view s) noexcept {
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if ((w & 0x8080808080808080ULL) != 0) return false;
+  }
+  for (; i < s.size(); ++i)
+    if (static_cast<unsigned char>(s[i]) >= 0x80) return false;
+  return true;
+}
+
+}  // namespace
+
+// Walks from the start and after every non-word code point over a folded byte sequence of n
+// bytes: byte(j), starts(j) (a code point begins at folded byte j; true at n), word(j) (that code
+// point is a word character; false at n), origin(j) (its original offset; the text's size at n).
+// The longest whole-word match at a position wins and the next walk starts after it.
+template <typename Byte, typename Starts, typename Word, typename Origin>
+void KeywordDictionary::walk(std::size_t n, Byte byte, Starts starts, Word word, Origin origin,
+                             std::vector<KeywordHit>& hits) const {
+  const Automaton& a = *automaton_;
+  bool prev_word = false;
+  for (std::size_t i = 0; i < n;) {
+    if (!starts(i)) {
+      ++i;
+      continue;
+    }
+    const bool here_word = word(i);
+    if (!prev_word) {
+      std::size_t best_end = 0;
+      std::uint32_t best_type = 0;
+      int s = 0;
+      for (std::size_t j = i; j < n; ++j) {
+        s = a.child(s, byte(j));
+        if (s < 0) break;
+        const int k = a.nodes[static_cast<std::size_t>(s)].keyword;
+        if (k >= 0 && starts(j + 1) && !word(j + 1)) {
+          best_end = j + 1;
+          best_type = a.keywords[static_cast<std::size_t>(k)].type;
+        }
+      }
+      if (best_end > 0) {
+        hits.push_back({origin(i), origin(best_end), best_type});
+        i = best_end;
+        prev_word = false;  // what follows a match is not a word character
+        continue;
+      }
+    }
+    prev_word = here_word;
+    ++i;
+  }
+}
+
 std::vector<KeywordHit> KeywordDictionary::find_all(std::string_view text) const {
   std::vector<KeywordHit> hits;
   const Automaton& a = *automaton_;
   if (a.keywords.empty() || text.empty()) return hits;
   if (!a.built.load(std::memory_order_acquire)) automaton_->build();
-
-  // ring[i % size]: original byte offset of the code point that produced folded byte i.
-  std::size_t ring_size = 64;
-  while (ring_size < a.max_length + 8) ring_size *= 2;
-  std::vector<std::size_t> ring(ring_size);
-  const std::size_t mask = ring_size - 1;
-
-  std::vector<KeywordHit> candidates;
-  std::size_t folded_pos = 0;
-  int state = 0;
-  for (std::size_t pos = 0; pos < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[pos]);
+  const auto* t = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t size = text.size();
+  if (all_ascii(text)) {  // the common case: no folded copy, offsets are the text's own
+    walk(
+        size, [&](std::size_t j) { return kAsciiFold[t[j]]; }, [](std::size_t) { return true; },
+        [&](std::size_t j) { return j < size && kAsciiWord[t[j]]; },
+        [](std::size_t j) { return j; }, hits);
+    return hits;
+  }
+  // Otherwise fold once. Per folded byte: the original offset of its code point, and flags
+  // (1: first folded byte of a code point, 2: and that code point is a word character).
+  thread_local std::string folded;
+  thread_local std::vector<std::uint32_t> origin;
+  thread_local std::vector<unsigned char> flags;
+  folded.clear(), origin.clear(), flags.clear();
+  for (std::size_t pos = 0; pos < size;) {
     unsigned char buf[4];
-    std::size_t n;
-    std::size_t len;
-    if (lead < 0x80) {  // ASCII fast path
-      buf[0] = (lead >= 'A' && lead <= 'Z') ? static_cast<unsigned char>(lead + 32)
-               : (lead == '\t' || lead == '\n' || lead == '\r' || lead == '\f' || lead == '\v')
-                   ? static_cast<unsigned char>(' ')
-                   : lead;
-      n = 1;
-      len = 1;
+    std::size_t n = 1, len = 1;
+    bool is_word = false;
+    if (t[pos] < 0x80) {
+      buf[0] = kAsciiFold[t[pos]];
+      is_word = kAsciiWord[t[pos]];
     } else {
       const text::Decoded d = text::decode(text, pos);
       len = d.length;
       if (d.code_point == text::kInvalidCodePoint) {
         buf[0] = kBarrier;
-        n = 1;
       } else {
         n = text::encode(fold(d.code_point), buf);
+        is_word = text::is_word_char(d.code_point);
       }
     }
     for (std::size_t k = 0; k < n; ++k) {
-      ring[(folded_pos + k) & mask] = pos;
-      state = a.step(state, buf[k]);
+      folded.push_back(static_cast<char>(buf[k]));
+      origin.push_back(static_cast<std::uint32_t>(pos));
+      flags.push_back(k == 0 ? (is_word ? 3 : 1) : 0);
     }
-    folded_pos += n;
     pos += len;
-    const auto& node = a.nodes[static_cast<std::size_t>(state)];
-    for (int t = node.keyword >= 0 ? state : node.dict; t >= 0;
-         t = a.nodes[static_cast<std::size_t>(t)].dict) {
-      const auto& kw =
-          a.keywords[static_cast<std::size_t>(a.nodes[static_cast<std::size_t>(t)].keyword)];
-      const std::size_t begin = ring[(folded_pos - kw.folded_length) & mask];
-      const bool left_ok =
-          begin == 0 || !text::is_word_char(text::decode_before(text, begin).code_point);
-      const bool right_ok =
-          pos == text.size() || !text::is_word_char(text::decode(text, pos).code_point);
-      if (left_ok && right_ok) candidates.push_back({begin, pos, kw.type});
-    }
   }
-  // Leftmost first; at the same start the longest; never overlapping.
-  std::sort(candidates.begin(), candidates.end(), [](const KeywordHit& x, const KeywordHit& y) {
-    return x.begin != y.begin ? x.begin < y.begin : x.end > y.end;
-  });
-  std::size_t taken_end = 0;
-  for (const KeywordHit& c : candidates) {
-    if (!hits.empty() && c.begin < taken_end) continue;
-    hits.push_back(c);
-    taken_end = c.end;
+  origin.push_back(static_cast<std::uint32_t>(size));
+  flags.push_back(1);
+  walk(
+      folded.size(), [&](std::size_t j) { return static_cast<unsigned char>(folded[j]); },
+      [&](std::size_t j) { return (flags[j] & 1) != 0; },
+      [&](std::size_t j) { return (flags[j] & 2) != 0; },
+      [&](std::size_t j) { return static_cast<std::size_t>(origin[j]); }, hits);
+  if (folded.capacity() > (std::size_t{1} << 20)) {
+    std::string().swap(folded);
+    std::vector<std::uint32_t>().swap(origin);
+    std::vector<unsigned char>().swap(flags);
   }
   return hits;
 }

@@ -1,6 +1,7 @@
-// Keyword dictionaries: many words of many types found in one pass with an Aho-Corasick automaton
-// (the FlashText idea), whole-word on both sides, case-insensitive (Unicode simple case folding),
-// and leftmost-longest so "New York City" wins over "New York".
+// Keyword dictionaries: many words of many types found in one pass by walking a trie from each
+// position a whole word can start at (the FlashText idea), whole-word on both sides,
+// case-insensitive (Unicode simple case folding), and leftmost-longest so "New York City" wins over
+// "New York". The cost per text byte does not depend on the dictionary's size.
 #pragma once
 
 #include <cstddef>
@@ -43,6 +44,9 @@ class KeywordDictionary {
 
  private:
   struct Automaton;
+  template <typename Byte, typename Starts, typename Word, typename Origin>
+  void walk(std::size_t n, Byte byte, Starts starts, Word word, Origin origin,
+            std::vector<KeywordHit>& hits) const;
   std::unique_ptr<Automaton> automaton_;
   std::vector<std::string> types_;
 };

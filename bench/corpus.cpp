@@ -82,6 +82,21 @@ std::vector<std::string> claim_notes(std::size_t rows, std::size_t target_bytes)
   return out;
 }
 
+std::vector<std::string> dense_notes(std::size_t rows, std::size_t target_bytes) {
+  std::mt19937_64 rng(20261202);
+  std::vector<std::string> out;
+  out.reserve(rows);
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::string note;
+    // Every second piece is personal data: six to eight entities in 500 bytes.
+    for (bool personal = true; note.size() < target_bytes; personal = !personal)
+      note += personal ? pii(rng) : std::string(kSentences[rng() % kSentences.size()]);
+    note.resize(target_bytes);
+    out.push_back(std::move(note));
+  }
+  return out;
+}
+
 std::size_t total_bytes(const std::vector<std::string>& rows) {
   std::size_t n = 0;
   for (const auto& r : rows) n += r.size();

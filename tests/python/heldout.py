@@ -11,6 +11,16 @@ import random
 FIRST = ["Achieng", "Kiprotich", "Akinyi", "Wanjiru", "Otieno", "Njeri", "Mwangi", "Chebet",
          "Amina", "Baraka", "Grace", "Peter", "Sarah", "James", "Fatuma", "Hassan"]
 LAST = ["Odhiambo", "Kamau", "Mutua", "Wekesa", "Rotich", "Onyango", "Kariuki", "Njoroge"]
+# Names and places chosen to be absent from the recognizer's lists (common/data/detect): found
+# only through titles, context phrases or a known neighbour, as real member lists are.
+FIRST_UNSEEN = ["Tembo", "Chiumbo", "Wairegi", "Nasieku", "Lokwawi", "Ekai", "Jillo", "Guyo"]
+LAST_UNSEEN = ["Lokorio", "Ekiru", "Waqo", "Dida", "Boru", "Kalama", "Mwachofi", "Halakhe"]
+PLACES = ["Westlands", "Kilimani", "Embakasi", "Kisumu", "Eldoret", "Nakuru", "Kitengela",
+          "Mombasa", "Nyali", "Thika"]
+PLACES_UNSEEN = ["Kangundo", "Maralal", "Lodwar", "Kapenguria", "Iten", "Kabarnet"]
+NAME_NEGATIVES = ["Grace period applies", "Monday", "May I", "Approved by Kenyatta National Hospital",
+                  "Pending M-Pesa reversal", "Sent via Safaricom", "Aga Khan Hospital referral",
+                  "Thank you", "Dear Sir"]
 
 
 def luhn_complete(prefix, length, rng):
@@ -177,33 +187,46 @@ class Gen:
             return value
 
         shape = self.r.randrange(7)
-        name = f"{self.pick(FIRST)} {self.pick(LAST)}"
+        first = self.pick(FIRST_UNSEEN) if self.r.random() < 0.3 else self.pick(FIRST)
+        last = self.pick(LAST_UNSEEN) if self.r.random() < 0.3 else self.pick(LAST)
+        name = f"{first} {last}"
+        place = self.pick(PLACES_UNSEEN) if self.r.random() < 0.25 else self.pick(PLACES)
+
+        def person():
+            planted.append(("PERSON", name))
+            return name
+
+        def location():
+            planted.append(("LOCATION", place))
+            return place
         if shape == 0:  # English support note
-            text = (f"{name} called about {self.negative()}. Reach her on {put('PHONE')} or "
+            title = self.pick(["", "", "Mr ", "Mrs ", "Dr. ", "Spoke to "])
+            text = (f"{title}{person()} from {location()} called about {self.negative()}. "
+                    f"{self.pick(NAME_NEGATIVES)}. Reach her on {put('PHONE')} or "
                     f"{put('EMAIL')}; card {put('CREDIT_CARD')} was charged {self.negative()}. "
                     f"ID no {put('KE_NATIONAL_ID')}, born {put('DATE_OF_BIRTH')}.")
         elif shape == 1:  # Swahili note
-            text = (f"Mteja {name} alipiga simu {put('PHONE')} kuhusu {self.negative()}. "
+            text = (f"Mteja {person()} wa {location()} alipiga simu {put('PHONE')} kuhusu {self.negative()}. "
                     f"Barua pepe: {put('EMAIL')}. KRA PIN {put('KE_KRA_PIN')}, "
                     f"kitambulisho {put('KE_NATIONAL_ID')}. Malipo {self.negative()}.")
         elif shape == 2:  # CSV row
-            text = ",".join([self.digits(5), name, put("PHONE"), put("EMAIL"),
+            text = ",".join([self.digits(5), person(), put("PHONE"), put("EMAIL"),
                              self.negative().replace(",", ""), put("IBAN")])
         elif shape == 3:  # key=value log line
             text = (f"{self.negative()} level=info user={put('EMAIL')} msisdn={put('PHONE')} "
                     f"src_ip={put('IP_ADDRESS')} mac={put('MAC_ADDRESS')} ref={self.negative()}")
         elif shape == 5:  # glued labels and fields, as exports and gateways write them
-            text = (f"tel:{put('PHONE')}|{name};{put('PHONE')};"
+            text = (f"tel:{put('PHONE')}|{person()};{put('PHONE')};"
                     f"kra pin {put('KE_KRA_PIN')} ID:{put('KE_NATIONAL_ID')} "
                     f"{self.negative()} pay card {put('CREDIT_CARD')} to {put('IBAN')}.")
         elif shape == 6:  # a local number after a telephone word, an extension
             local = f"{self.r.randrange(2, 10)}{self.digits(3)} {self.digits(4)}"
             ext = f"{self.r.randrange(2, 10)}{self.digits(2)}-{self.r.randrange(2, 10)}{self.digits(2)}-{self.digits(4)}x{self.digits(3)}"
             planted.extend([("PHONE", local), ("PHONE", ext)])
-            text = (f"{name}: call me on {local} after {self.negative()}, "
-                    f"or the office at {ext}. Email {put('EMAIL')}.")
+            text = (f"{person()}: call me on {local} after {self.negative()}, "
+                    f"or the office at {ext}. I live in {location()}. Email {put('EMAIL')}.")
         else:  # JSON
-            text = json.dumps({"name": name, "phone": put("PHONE"), "iban": put("IBAN"),
+            text = json.dumps({"name": person(), "phone": put("PHONE"), "iban": put("IBAN"),
                                "card": put("CREDIT_CARD"), "note": self.negative(),
                                "kra_pin": put("KE_KRA_PIN")}, ensure_ascii=False)
         return text, planted

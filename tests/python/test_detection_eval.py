@@ -2,7 +2,9 @@
 generator separate from the demo's), scored per type against the planted truth. The corpus is
 drawn from a fixed seed, so the figures are exact and repeatable: the test has no statistical
 false-failure rate; a change in detection moves them and the thresholds decide. Thresholds are
-issue 11's targets for the pattern types: precision >= 0.97 and recall >= 0.95."""
+issue 11's targets: precision >= 0.97 and recall >= 0.95 for the pattern types, F1 >= 0.75 for
+PERSON and >= 0.60 for LOCATION (about a third of the planted names and a quarter of the places
+are absent from the built-in lists)."""
 import collections
 import os
 import sqlite3
@@ -49,12 +51,22 @@ class HeldOutEvaluation(unittest.TestCase):
         gen = heldout.Gen(20261202)
         documents = [gen.document() for _ in range(DOCUMENTS)]
         tp, fp, fn, misses, false_alarms = score(connect(), documents)
-        print(f"\n{'type':16} {'planted':>8} {'found':>6} {'false':>6} {'precision':>10} {'recall':>7}")
+        print(f"\n{'type':16} {'planted':>8} {'found':>6} {'false':>6} {'precision':>10} {'recall':>7}"
+              f" {'F1':>6}")
         failures = []
+        # Names and places without a language model: F1 targets (issue 11), not the patterns'.
+        f1_targets = {"PERSON": 0.75, "LOCATION": 0.60}
         for t in sorted(set(tp) | set(fp) | set(fn)):
             precision = tp[t] / (tp[t] + fp[t]) if tp[t] + fp[t] else 1.0
             recall = tp[t] / (tp[t] + fn[t]) if tp[t] + fn[t] else 1.0
-            print(f"{t:16} {tp[t] + fn[t]:8} {tp[t]:6} {fp[t]:6} {precision:10.3f} {recall:7.3f}")
+            f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+            print(f"{t:16} {tp[t] + fn[t]:8} {tp[t]:6} {fp[t]:6} {precision:10.3f} {recall:7.3f}"
+                  f" {f1:6.3f}")
+            if t in f1_targets:
+                if f1 < f1_targets[t]:
+                    failures.append(f"{t} F1 {f1:.3f}, e.g. missed {misses[t][:2]}, "
+                                    f"false {false_alarms[t][:2]}")
+                continue
             if precision < 0.97:
                 failures.append(f"{t} precision {precision:.3f}, e.g. {false_alarms[t][:2]}")
             if recall < 0.95:

@@ -1,20 +1,20 @@
 -- User recognizers: anonkit_patterns and anonkit_keywords, read at load and by anonkit_reload().
 .mode list
 .headers off
-select 'before', mask('Member MBR-004211 seen by Dr Achieng at Aga Khan Hospital');
+select 'before', mask('Member MBR-004211 seen by Chiumbo at Aga Khan Hospital');
 create table anonkit_patterns(type text, pattern text);
 create table anonkit_keywords(type text, keyword text);
 insert into anonkit_patterns values ('MEMBER_NO', '\bMBR-\d{6}\b');
-insert into anonkit_keywords values ('PERSON', 'Achieng'), ('FACILITY', 'Aga Khan Hospital'), ('PERSON', 'Ann');
+insert into anonkit_keywords values ('PERSON', 'Chiumbo'), ('FACILITY', 'Aga Khan Hospital'), ('PERSON', 'Ann');
 select 'reload', anonkit_reload();
-select 'after', mask('Member MBR-004211 seen by Dr Achieng at Aga Khan Hospital');
+select 'after', mask('Member MBR-004211 seen by Chiumbo at Aga Khan Hospital');
 select 'words', mask('Ann wrote the Annual report; ANN signed');
 select 'types', type, source from pii_types() where source != 'builtin';
-select 'token', mask('Achieng and achieng and Ann', '{"style":"token","types":["PERSON"]}');
+select 'token', mask('Chiumbo and chiumbo and Ann', '{"style":"token","types":["PERSON"]}');
 -- A broken row is a clear error, and the previous recognizers stay in force.
 insert into anonkit_patterns values ('BROKEN', '(unclosed');
 select 'bad_reload', anonkit_reload();
-select 'kept', mask('MBR-004211 and Achieng');
+select 'kept', mask('MBR-004211 and Chiumbo');
 delete from anonkit_patterns where type = 'BROKEN';
 insert into anonkit_patterns values ('lower', 'x+');
 select anonkit_reload();
@@ -34,4 +34,4 @@ select * from v;
 select 'reload_ok', anonkit_reload();
 drop table anonkit_patterns;
 drop table anonkit_keywords;
-select 'dropped', anonkit_reload(), mask('MBR-004211 and Achieng');
+select 'dropped', anonkit_reload(), mask('MBR-004211 and Chiumbo');

@@ -65,7 +65,7 @@ TEST(PhoneForms, AReferenceWordLowersTheConfidenceOfAValidNumber) {
   const Scanner& s = *Scanner::builtin();
   const auto near_ref = s.scan("invoice 0712345678");
   ASSERT_EQ(near_ref.size(), 1u);
-  const auto plain = s.scan("Jane 0712345678");
+  const auto plain = s.scan("jane 0712345678");
   ASSERT_EQ(plain.size(), 1u);
   EXPECT_LT(near_ref[0].confidence, plain[0].confidence);
   EXPECT_LE(near_ref[0].confidence, 0.5);

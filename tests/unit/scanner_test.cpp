@@ -37,9 +37,17 @@ struct Case {
 };
 
 class Positive : public ::testing::TestWithParam<Case> {};
+// The pattern recognizers' cases: people and places in the same sentences ("London 020 ...")
+// are found too, and are left out of the comparison (tests/unit/people_places_test.cpp).
+std::vector<Hit> pattern_hits(std::string_view text) {
+  std::vector<Hit> out = hits(text);
+  std::erase_if(out, [](const Hit& h) { return h.type == "PERSON" || h.type == "LOCATION"; });
+  return out;
+}
+
 TEST_P(Positive, FindsExactSpan) {
   const Case& c = GetParam();
-  EXPECT_EQ(hits(c.text), (std::vector<Hit>{{c.type, c.match}})) << c.text;
+  EXPECT_EQ(pattern_hits(c.text), (std::vector<Hit>{{c.type, c.match}})) << c.text;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -102,7 +110,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"born March 12, 1984", "DATE_OF_BIRTH", "March 12, 1984"}));
 
 class Negative : public ::testing::TestWithParam<const char*> {};
-TEST_P(Negative, FindsNothing) { EXPECT_EQ(hits(GetParam()), std::vector<Hit>{}) << GetParam(); }
+TEST_P(Negative, FindsNothing) {
+  EXPECT_EQ(pattern_hits(GetParam()), std::vector<Hit>{}) << GetParam();
+}
 
 INSTANTIATE_TEST_SUITE_P(
     HardNegatives, Negative,
@@ -138,7 +148,8 @@ TEST(Scanner, CardIsNotAlsoAPhone) {
 TEST(Scanner, SeveralEntitiesInOrder) {
   EXPECT_EQ(hits("Wanjiru (jane@example.com, +254 712 345 678) paid with 5555 5555 5555 4444; "
                  "KRA PIN A012345678Z"),
-            (std::vector<Hit>{{"EMAIL", "jane@example.com"},
+            (std::vector<Hit>{{"PERSON", "Wanjiru"},
+                              {"EMAIL", "jane@example.com"},
                               {"PHONE", "+254 712 345 678"},
                               {"CREDIT_CARD", "5555 5555 5555 4444"},
                               {"KE_KRA_PIN", "A012345678Z"}}));
@@ -217,7 +228,8 @@ TEST(Scanner, DescribesEveryBuiltinTypeOnce) {
   for (const auto& t : info) names.push_back(t.type);
   EXPECT_EQ(names, (std::vector<std::string>{"EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN",
                                              "KE_NATIONAL_ID", "KE_KRA_PIN", "PASSPORT",
-                                             "IP_ADDRESS", "MAC_ADDRESS", "URL", "DATE_OF_BIRTH"}));
+                                             "IP_ADDRESS", "MAC_ADDRESS", "URL", "DATE_OF_BIRTH",
+                                             "PERSON", "LOCATION"}));
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "anonkit/error.hpp"
 #include "anonkit/text/scan_view.hpp"
 #include "anonkit/text/utf8.hpp"
+#include "people_places.hpp"
 
 namespace anonkit::detect {
 namespace {
@@ -66,6 +67,7 @@ struct Scanner::Impl {
   // Set index of the context gate of a context-required spec (-1: none). A gate matches when one
   // of the spec's context words occurs anywhere in the text; without it the spec is not run.
   std::vector<int> gate;
+  std::uint32_t person_type = 0, location_type = 0;  // the list-based recognizers' types
 
   void extract(std::size_t i, std::string_view text, std::vector<Entity>& out) const;
 };
@@ -79,6 +81,10 @@ Scanner::Scanner(const std::vector<UserPattern>& patterns, const std::vector<Use
     return static_cast<std::uint32_t>(type_names_.size() - 1);
   };
   impl_->specs = builtin_recognizers();
+  // Built-in types first, in pii_types() order: the patterns', then the list-based ones.
+  for (const RecognizerSpec& spec : impl_->specs) (void)type_of(spec.type);
+  impl_->person_type = type_of("PERSON");
+  impl_->location_type = type_of("LOCATION");
   for (const UserPattern& p : patterns) {
     if (!valid_type_name(p.type))
       throw ConfigError(fmt::format(
@@ -171,6 +177,14 @@ std::vector<TypeInfo> Scanner::describe() const {
     if (!seen.insert(spec.type).second) continue;  // IP_ADDRESS has two patterns, one row
     out.push_back({spec.type, spec.description, spec.validator, spec.source});
   }
+  out.push_back({"PERSON",
+                 "person's name: capitalized words with a known given name or surname, or after a "
+                 "title or context phrase",
+                 "name lists (common/data/detect), titles, stop words", "builtin"});
+  if (seen.insert("LOCATION").second)
+    out.push_back({"LOCATION", "place: a known county, town, estate or city, written capitalized",
+                   "place list (common/data/detect)", "builtin"});
+  seen.insert("PERSON");
   for (const std::string& t : impl_->keywords.types()) {
     if (!seen.insert(t).second) continue;
     out.push_back(
@@ -241,6 +255,7 @@ std::vector<Entity> Scanner::scan_view(std::string_view text) const {
     if (gate >= 0 && !matched(gate)) continue;
     impl_->extract(static_cast<std::size_t>(i), text, candidates);
   }
+  find_people_and_places(text, impl_->person_type, impl_->location_type, candidates);
   if (!impl_->keywords.empty()) {
     for (const KeywordHit& h : impl_->keywords.find_all(text))
       candidates.push_back({h.begin, h.end, impl_->keyword_type[h.type], kKeywordConfidence});

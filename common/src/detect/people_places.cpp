@@ -1,0 +1,256 @@
+#include "people_places.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <unordered_map>
+
+#include "anonkit/detect/keywords.hpp"
+#include "anonkit/text/utf8.hpp"
+#include "detect_lists.hpp"
+
+namespace anonkit::detect {
+namespace {
+
+struct Word {
+  std::size_t begin, end;
+  bool capitalized;
+  std::string lower;  // ASCII-lowered (non-ASCII bytes kept)
+};
+
+// Every listed word once, with what it is (one hash lookup per capitalized word).
+enum : std::uint8_t { kGiven = 1, kSurname = 2, kStop = 4, kTitle = 8 };
+
+struct Lists {
+  std::unordered_map<std::string, std::uint8_t> words;  // lower case; titles may hold spaces
+  std::size_t longest_title_words = 1;
+  KeywordDictionary places;
+
+  Lists() {
+    auto lower = [](std::string s) {
+      for (char& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+      return s;
+    };
+    for (const auto& n : lists::given_names()) words[lower(n)] |= kGiven;
+    for (const auto& n : lists::surnames()) words[lower(n)] |= kSurname;
+    for (const auto& w : lists::stopwords()) words[lower(w)] |= kStop;
+    for (const auto& t : lists::titles()) {
+      words[lower(t)] |= kTitle;
+      longest_title_words = std::max<std::size_t>(
+          longest_title_words, 1 + static_cast<std::size_t>(std::count(t.begin(), t.end(), ' ')));
+    }
+    for (const auto& p : lists::places()) places.add(p, "LOCATION");
+  }
+  [[nodiscard]] std::uint8_t of(const std::string& w) const {
+    const auto it = words.find(w);
+    return it == words.end() ? 0 : it->second;
+  }
+};
+bool known(std::uint8_t f) { return (f & (kGiven | kSurname)) != 0 && (f & kStop) == 0; }
+bool name_like(std::uint8_t f) { return (f & (kGiven | kSurname)) != 0; }
+bool stop(std::uint8_t f) { return (f & kStop) != 0 && !name_like(f); }
+
+const Lists& lists_instance() {
+  static const Lists instance;
+  return instance;
+}
+
+bool is_upper_start(std::string_view text, std::size_t pos) {
+  const auto c = static_cast<unsigned char>(text[pos]);
+  if (c < 0x80) return c >= 'A' && c <= 'Z';
+  const text::Decoded d = text::decode(text, pos);
+  return d.code_point != text::kInvalidCodePoint && text::to_lower(d.code_point) != d.code_point;
+}
+
+// A letter of any script (not a digit) at `p`; its length in `len`.
+bool letter_at(std::string_view text, std::size_t p, std::size_t& len) {
+  const auto c = static_cast<unsigned char>(text[p]);
+  if (c < 0x80) {
+    len = 1;
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+  }
+  const text::Decoded d = text::decode(text, p);
+  len = d.length;
+  return d.code_point != text::kInvalidCodePoint && text::is_word_char(d.code_point) &&
+         !(d.code_point >= '0' && d.code_point <= '9');
+}
+
+bool letter_before(std::string_view text, std::size_t p) {
+  if (p == 0) return false;
+  const auto c = static_cast<unsigned char>(text[p - 1]);
+  if (c < 0x80) return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+  const text::Decoded d = text::decode_before(text, p);
+  return d.code_point != text::kInvalidCodePoint && text::is_word_char(d.code_point);
+}
+
+// The word starting at `begin` (a letter not preceded by one): letters, with an apostrophe or
+// hyphen inside ("Murang'a", "Wa-Njeri"). Glued to digits, '@' or '_' it is part of a code or an
+// address ("MBR-004211", "jane.doe@"): `glued` is set.
+Word word_at(std::string_view text, std::size_t begin) {
+  std::size_t i = begin, len = 0;
+  while (i < text.size()) {
+    if (letter_at(text, i, len)) {
+      i += len;
+      continue;
+    }
+    std::size_t next = 0;
+    if ((text[i] == '\'' || text[i] == '-') && i + 1 < text.size() &&
+        letter_at(text, i + 1, next)) {
+      i += 1;
+      continue;
+    }
+    break;
+  }
+  const auto digit_at = [&](std::size_t p) {
+    return p < text.size() && std::isdigit(static_cast<unsigned char>(text[p])) != 0;
+  };
+  Word w{begin, i, false, {}};
+  const bool glued = (begin > 0 && (digit_at(begin - 1) || text[begin - 1] == '@' ||
+                                    text[begin - 1] == '_' || text[begin - 1] == '.')) ||
+                     (i < text.size() && (digit_at(i) || text[i] == '@' || text[i] == '_' ||
+                                          ((text[i] == '-' || text[i] == '/') && digit_at(i + 1))));
+  // An acronym (two or more capitals and nothing else: "KES", "MBR", "NHIF") is not a name.
+  bool acronym = i - begin >= 2;
+  for (std::size_t k = begin; k < i && acronym; ++k) acronym = text[k] >= 'A' && text[k] <= 'Z';
+  w.capitalized = !glued && !acronym && is_upper_start(text, begin);
+  return w;
+}
+
+std::string lowered(std::string_view text, const Word& w) {
+  std::string out(text.substr(w.begin, w.end - w.begin));
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return out;
+}
+
+// The word that ends before `pos` with at most three characters of gap ("Mr ", "Dr. ", "ni: "),
+// or a word with begin == end when there is none.
+Word word_before(std::string_view text, std::size_t pos) {
+  std::size_t e = pos, gap = 0;
+  while (e > 0 && gap <= 3 && !letter_before(text, e)) --e, ++gap;
+  if (gap > 3 || e == 0) return {pos, pos, false, {}};
+  std::size_t b = e;
+  while (b > 0 && (letter_before(text, b) || ((text[b - 1] == '\'' || text[b - 1] == '-') &&
+                                              b >= 2 && letter_before(text, b - 1)))) {
+    if (static_cast<unsigned char>(text[b - 1]) < 0x80) {
+      --b;
+    } else {
+      b -= text::decode_before(text, b).length;
+    }
+  }
+  Word w{b, e, false, {}};
+  w.lower = lowered(text, w);
+  return w;
+}
+
+// Neighbours in one name: one space between, or ". " after an abbreviation.
+bool adjacent(std::string_view text, const Word& a, const Word& b) {
+  const std::string_view gap = text.substr(a.end, b.begin - a.end);
+  return gap == " " || gap == ". " || gap == ".";
+}
+
+}  // namespace
+
+void find_people_and_places(std::string_view text, std::uint32_t person, std::uint32_t location,
+                            std::vector<Entity>& out) {
+  const Lists& L = lists_instance();
+  // Places first: a capitalized place name is a LOCATION, and its words are no one's name.
+  std::vector<std::pair<std::size_t, std::size_t>> place_spans;
+  for (const KeywordHit& h : L.places.find_all(text, true)) {
+    if (!is_upper_start(text, h.begin)) continue;
+    place_spans.emplace_back(h.begin, h.end);
+    out.push_back({h.begin, h.end, location, 0.7});
+  }
+  auto in_place = [&](const Word& w) {
+    for (const auto& [b, e] : place_spans)
+      if (w.begin >= b && w.end <= e) return true;
+    return false;
+  };
+
+  // Is there a title or context phrase ending right before position `pos`?
+  auto titled = [&](std::size_t pos) {
+    std::string phrase;
+    std::size_t at = pos;
+    for (std::size_t n = 1; n <= L.longest_title_words; ++n) {
+      const Word w = word_before(text, at);
+      if (w.begin == w.end) return false;
+      phrase = n == 1 ? w.lower : w.lower + " " + phrase;
+      if ((L.of(phrase) & kTitle) != 0) return true;
+      at = w.begin;
+    }
+    return false;
+  };
+
+  // Only capitalized words can start a name: find them without looking at the others.
+  const std::size_t size = text.size();
+  std::size_t p = 0;
+  while (p < size) {
+    const auto c = static_cast<unsigned char>(text[p]);
+    if (!((c >= 'A' && c <= 'Z') || c >= 0x80) || letter_before(text, p)) {
+      ++p;
+      continue;
+    }
+    std::size_t len = 0;
+    if (!letter_at(text, p, len)) {
+      p += len;
+      continue;
+    }
+    Word first = word_at(text, p);
+    if (!first.capitalized) {
+      p = std::max(first.end, p + 1);
+      continue;
+    }
+    first.lower = lowered(text, first);
+    const std::uint8_t first_flags = L.of(first.lower);
+    if ((first_flags & kTitle) != 0 || stop(first_flags) || in_place(first)) {
+      p = first.end;
+      continue;
+    }
+    // A run of capitalized words, up to four, stopping at stop words and places.
+    std::vector<Word> run{first};
+    std::vector<std::uint8_t> flags{first_flags};
+    bool organisation = false;
+    while (run.size() < 4) {
+      const std::size_t gap_end = std::min(size, run.back().end + 2);
+      std::size_t q = run.back().end;
+      while (q < gap_end && (text[q] == ' ' || text[q] == '.')) ++q;
+      if (q == run.back().end || q >= size || !letter_at(text, q, len)) break;
+      Word next = word_at(text, q);
+      if (!next.capitalized || !adjacent(text, run.back(), next) || in_place(next)) break;
+      next.lower = lowered(text, next);
+      const std::uint8_t next_flags = L.of(next.lower);
+      if (stop(next_flags)) {
+        // An organisation word right after the run ("Kenyatta National Hospital") makes it the
+        // name of something else.
+        organisation = true;
+        break;
+      }
+      run.push_back(std::move(next));
+      flags.push_back(next_flags);
+    }
+    int n_known = 0, n_name_like = 0;
+    for (const std::uint8_t f : flags) {
+      n_known += known(f) ? 1 : 0;
+      n_name_like += name_like(f) ? 1 : 0;
+    }
+    const std::size_t n = run.size();
+    double confidence = 0.0;
+    if (!organisation) {
+      if (titled(first.begin))
+        confidence = 0.85;
+      else if (n >= 2 && n_known >= 2)
+        confidence = 0.85;
+      else if (n >= 2 && n_known >= 1)
+        confidence = 0.75;
+      else if (n >= 2 && n_name_like >= 2)
+        confidence = 0.7;  // "Grace Mercy": two names, each also a word
+      else if (n == 1 && n_known == 1)
+        confidence = 0.6;
+    }
+    if (confidence > 0.0) out.push_back({first.begin, run.back().end, person, confidence});
+    p = run.back().end;
+  }
+}
+
+}  // namespace anonkit::detect

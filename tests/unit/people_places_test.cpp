@@ -1,0 +1,56 @@
+// PERSON and LOCATION from the built-in lists: names after titles and context phrases, full names
+// joined, places written capitalized, and the words that look like names but are not.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "anonkit/detect/scanner.hpp"
+
+namespace anonkit::detect {
+namespace {
+
+std::vector<std::string> found(std::string_view text, const std::string& type) {
+  const Scanner& s = *Scanner::builtin();
+  std::vector<std::string> out;
+  for (const Entity& e : s.scan(text))
+    if (s.types()[e.type] == type) out.emplace_back(text.substr(e.begin, e.end - e.begin));
+  return out;
+}
+
+struct Case {
+  const char* text;
+  const char* type;
+  std::vector<std::string> expected;
+};
+
+class PeoplePlaces : public ::testing::TestWithParam<Case> {};
+TEST_P(PeoplePlaces, FindsExactly) {
+  EXPECT_EQ(found(GetParam().text, GetParam().type), GetParam().expected) << GetParam().text;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, PeoplePlaces,
+    ::testing::Values(
+        Case{"Spoke to Achieng Odhiambo about the claim.", "PERSON", {"Achieng Odhiambo"}},
+        Case{"Mr Kiprotich called twice.", "PERSON", {"Kiprotich"}},
+        Case{"Dr. Akinyi Wanjala reviewed it.", "PERSON", {"Akinyi Wanjala"}},
+        Case{"Jina langu ni Baraka Otieno.", "PERSON", {"Baraka Otieno"}},
+        Case{"My name is Zawadi Nyambura Kariuki", "PERSON", {"Zawadi Nyambura Kariuki"}},
+        Case{"Bi. Halima confirmed.", "PERSON", {"Halima"}},
+        Case{"Mr Tembo paid.", "PERSON", {"Tembo"}},  // unknown name after a title
+        Case{"Grace Wanjiku sent it", "PERSON", {"Grace Wanjiku"}},
+        // Not people: days, months, words that are also names, organisations, lower case.
+        Case{"Monday: M-Pesa will be sent. May I call?", "PERSON", {}},
+        Case{"Grace period of 30 days.", "PERSON", {}},
+        Case{"Referred to Kenyatta National Hospital.", "PERSON", {}},
+        Case{"paid by achieng via mpesa", "PERSON", {}},
+        Case{"The claim was approved.", "PERSON", {}},
+        // Places, capitalized only.
+        Case{"She lives in Westlands, Nairobi.", "LOCATION", {"Westlands", "Nairobi"}},
+        Case{"moved from Kilimani to Embakasi", "LOCATION", {"Kilimani", "Embakasi"}},
+        Case{"Dar es Salaam office", "LOCATION", {"Dar es Salaam"}},
+        Case{"the nyeri branch is closed", "LOCATION", {}}));
+
+}  // namespace
+}  // namespace anonkit::detect

@@ -204,6 +204,28 @@ void KeywordDictionary::walk(std::size_t n, Byte byte, Starts starts, Word word,
   }
 }
 
+std::size_t KeywordDictionary::longest_at(std::string_view text, std::size_t pos,
+                                          std::uint32_t* type) const {
+  const Automaton& a = *automaton_;
+  if (a.keywords.empty()) return 0;
+  if (!a.built.load(std::memory_order_acquire)) automaton_->build();
+  const auto* t = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t size = text.size();
+  std::size_t best = 0;
+  int s = 0;
+  for (std::size_t j = pos; j < size; ++j) {
+    s = a.child(s, t[j] < 0x80 ? kAsciiFold[t[j]] : t[j]);
+    if (s < 0) break;
+    const int k = a.nodes[static_cast<std::size_t>(s)].keyword;
+    // A non-ASCII byte after the match counts as a letter: never a boundary.
+    if (k >= 0 && (j + 1 == size || (t[j + 1] < 0x80 && !kAsciiWord[t[j + 1]]))) {
+      best = j + 1;
+      if (type != nullptr) *type = a.keywords[static_cast<std::size_t>(k)].type;
+    }
+  }
+  return best;
+}
+
 std::vector<KeywordHit> KeywordDictionary::find_all(std::string_view text,
                                                     bool capitalized_only) const {
   std::vector<KeywordHit> hits;

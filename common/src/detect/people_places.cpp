@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <string>
 #include <unordered_map>
 
@@ -155,20 +156,10 @@ bool adjacent(std::string_view text, const Word& a, const Word& b) {
 void find_people_and_places(std::string_view text, std::uint32_t person, std::uint32_t location,
                             std::vector<Entity>& out) {
   const Lists& L = lists_instance();
-  // Places first: a capitalized place name is a LOCATION, and its words are no one's name.
-  std::vector<std::pair<std::size_t, std::size_t>> place_spans;
-  for (const KeywordHit& h : L.places.find_all(text, true)) {
-    if (!is_upper_start(text, h.begin)) continue;
-    place_spans.emplace_back(h.begin, h.end);
-    out.push_back({h.begin, h.end, location, 0.7});
-  }
-  auto in_place = [&](const Word& w) {
-    for (const auto& [b, e] : place_spans)
-      if (w.begin >= b && w.end <= e) return true;
-    return false;
-  };
+  // A capitalized place name is a LOCATION, and its words are no one's name: looked up at the
+  // same capitals the names start at, so both take one pass.
+  auto place_at = [&](std::size_t pos) { return L.places.longest_at(text, pos, nullptr); };
 
-  // Is there a title or context phrase ending right before position `pos`?
   auto titled = [&](std::size_t pos) {
     std::string phrase;
     std::size_t at = pos;
@@ -186,6 +177,20 @@ void find_people_and_places(std::string_view text, std::uint32_t person, std::ui
   const std::size_t size = text.size();
   std::size_t p = 0;
   while (p < size) {
+    // Eight bytes at a time while none is a capital or non-ASCII (most of any text): the
+    // "has a byte between m and n" test of Bit Twiddling Hacks, for 'A'..'Z', plus the high bits.
+    while (p + 8 <= size) {
+      std::uint64_t x;
+      std::memcpy(&x, text.data() + p, 8);
+      constexpr std::uint64_t kOnes = ~std::uint64_t{0} / 255;
+      constexpr std::uint64_t m = 'A' - 1, n = 'Z' + 1;
+      const std::uint64_t low7 = x & kOnes * 127;
+      const std::uint64_t upper =
+          (kOnes * (127 + n) - low7) & ~x & (low7 + kOnes * (127 - m)) & kOnes * 128;
+      if (upper != 0 || (x & kOnes * 128) != 0) break;
+      p += 8;
+    }
+    if (p >= size) break;
     const auto c = static_cast<unsigned char>(text[p]);
     if (!((c >= 'A' && c <= 'Z') || c >= 0x80) || letter_before(text, p)) {
       ++p;
@@ -202,8 +207,13 @@ void find_people_and_places(std::string_view text, std::uint32_t person, std::ui
       continue;
     }
     first.lower = lowered(text, first);
+    if (const std::size_t place_end = place_at(first.begin); place_end > 0) {
+      out.push_back({first.begin, place_end, location, 0.7});
+      p = place_end;
+      continue;
+    }
     const std::uint8_t first_flags = L.of(first.lower);
-    if ((first_flags & kTitle) != 0 || stop(first_flags) || in_place(first)) {
+    if ((first_flags & kTitle) != 0 || stop(first_flags)) {
       p = first.end;
       continue;
     }
@@ -217,7 +227,7 @@ void find_people_and_places(std::string_view text, std::uint32_t person, std::ui
       while (q < gap_end && (text[q] == ' ' || text[q] == '.')) ++q;
       if (q == run.back().end || q >= size || !letter_at(text, q, len)) break;
       Word next = word_at(text, q);
-      if (!next.capitalized || !adjacent(text, run.back(), next) || in_place(next)) break;
+      if (!next.capitalized || !adjacent(text, run.back(), next) || place_at(next.begin) > 0) break;
       next.lower = lowered(text, next);
       const std::uint8_t next_flags = L.of(next.lower);
       if (stop(next_flags)) {

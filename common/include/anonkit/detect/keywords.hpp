@@ -41,6 +41,12 @@ class KeywordDictionary {
   [[nodiscard]] std::vector<KeywordHit> find_all(std::string_view text,
                                                  bool capitalized_only = false) const;
 
+  // The longest keyword matching at byte `pos` of `text` and ending at a word boundary, as its
+  // end offset (0 when none; its type in *type). ASCII case folding only, no check before `pos`:
+  // for callers that already stand at a word start (proper names at capitals).
+  [[nodiscard]] std::size_t longest_at(std::string_view text, std::size_t pos,
+                                       std::uint32_t* type) const;
+
   [[nodiscard]] const std::vector<std::string>& types() const noexcept { return types_; }
   [[nodiscard]] std::size_t size() const noexcept;
   [[nodiscard]] bool empty() const noexcept { return size() == 0; }

@@ -210,8 +210,12 @@ class Gen:
                     f"Barua pepe: {put('EMAIL')}. KRA PIN {put('KE_KRA_PIN')}, "
                     f"kitambulisho {put('KE_NATIONAL_ID')}. Malipo {self.negative()}.")
         elif shape == 2:  # CSV row
+            box = (f"{self.pick(['P.O. Box', 'P.O Box', 'PO Box', 'S.L.P.'])} "
+                   f"{self.r.randrange(1, 99999)}-{self.pick(['00100', '40100', '80100', '20100'])} "
+                   f"{self.pick(PLACES + PLACES_UNSEEN)}")
+            planted.append(("LOCATION", box))
             text = ",".join([self.digits(5), person(), put("PHONE"), put("EMAIL"),
-                             self.negative().replace(",", ""), put("IBAN")])
+                             self.negative().replace(",", ""), put("IBAN"), box])
         elif shape == 3:  # key=value log line
             text = (f"{self.negative()} level=info user={put('EMAIL')} msisdn={put('PHONE')} "
                     f"src_ip={put('IP_ADDRESS')} mac={put('MAC_ADDRESS')} ref={self.negative()}")

@@ -50,7 +50,14 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"She lives in Westlands, Nairobi.", "LOCATION", {"Westlands", "Nairobi"}},
         Case{"moved from Kilimani to Embakasi", "LOCATION", {"Kilimani", "Embakasi"}},
         Case{"Dar es Salaam office", "LOCATION", {"Dar es Salaam"}},
-        Case{"the nyeri branch is closed", "LOCATION", {}}));
+        Case{"the nyeri branch is closed", "LOCATION", {}},
+        // Kenyan postal addresses, as one LOCATION with the town.
+        Case{
+            "Write to P.O. Box 12345-00100 Nairobi.", "LOCATION", {"P.O. Box 12345-00100 Nairobi"}},
+        Case{"S.L.P. 45 Mombasa", "LOCATION", {"S.L.P. 45 Mombasa"}},
+        Case{"box 4567-40100, Kisumu", "LOCATION", {"box 4567-40100, Kisumu"}},
+        Case{"P.O Box 99 Please call", "LOCATION", {"P.O Box 99"}},
+        Case{"a box of 12 gloves", "LOCATION", {}}));
 
 }  // namespace
 }  // namespace anonkit::detect

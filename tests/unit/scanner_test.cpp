@@ -229,7 +229,7 @@ TEST(Scanner, DescribesEveryBuiltinTypeOnce) {
   EXPECT_EQ(names, (std::vector<std::string>{"EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN",
                                              "KE_NATIONAL_ID", "KE_KRA_PIN", "PASSPORT",
                                              "IP_ADDRESS", "MAC_ADDRESS", "URL", "DATE_OF_BIRTH",
-                                             "PERSON", "LOCATION"}));
+                                             "LOCATION", "PERSON"}));
 }
 
 }  // namespace

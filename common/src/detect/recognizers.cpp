@@ -282,6 +282,26 @@ bool dob_check(Candidate& c) {
   return date_valid(swapped);
 }
 
+const std::vector<std::string> kNotTowns = {"please", "the",   "and",   "attn",
+                                            "tel",    "phone", "email", "kenya"};
+
+bool postal_check(Candidate& c) {
+  if (word_before(c) || word_after(c)) return false;
+  // A capitalized word after the number is the town, unless it is plainly not one ("Please").
+  const std::string_view s = span(c);
+  const std::size_t last_digit = s.find_last_of("0123456789");
+  if (last_digit != std::string_view::npos && last_digit + 1 < s.size()) {
+    std::string town(s.substr(last_digit + 1));
+    town.erase(0, town.find_first_not_of(", "));
+    const std::string first = town.substr(0, town.find(' '));
+    std::string lower = first;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (std::find(kNotTowns.begin(), kNotTowns.end(), lower) != kNotTowns.end())
+      c.end = c.begin + last_digit + 1;
+  }
+  return true;
+}
+
 std::vector<RecognizerSpec> make_builtins() {
   std::vector<RecognizerSpec> r;
   auto add = [&](RecognizerSpec spec) { r.push_back(std::move(spec)); };
@@ -410,6 +430,17 @@ std::vector<RecognizerSpec> make_builtins() {
        .context_required = true,
        .priority = 60,
        .check = dob_check});
+  add({.type = "LOCATION",
+       .description = "place: a postal address (P.O. Box / S.L.P., postal code, town), or a "
+                      "listed county, town, estate or city written capitalized",
+       .validator = "box number, optional 5-digit postal code (a bare 'Box' needs the code); "
+                    "place list (common/data/detect)",
+       .pattern =
+           R"(\b(?:(?i:p\.?\s?o\.?\s?box|s\.?\s?l\.?\s?p\.?|pob)\s*\d{1,6}(?:\s?-\s?\d{5})?|)"
+           R"((?i:box)\s*\d{1,6}\s?-\s?\d{5})(?:,?\s+[A-Z][a-z]{2,}(?:\s[A-Z][a-z]{2,})?)?)",
+       .confidence = 0.9,
+       .priority = 60,
+       .check = postal_check});
   return r;
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -611,26 +612,23 @@ std::vector<Finding> subject_findings(db::Connection& conn) {
   std::vector<Finding> out;
   const SubjectModel model = load_subject_model(conn);
   for (const auto& p : model.problems) out.push_back({p.what, p.message});
+  // Each subject's plan once: the tables any of them reaches are what the index and partition
+  // checks look at; a subject without a plan is a finding of its own.
+  std::map<std::string, subject::Plan> plans;
   std::set<std::string> reached;
   for (const auto& [name, kind] : model.kinds) {
     try {
-      const subject::Plan plan = plan_for(model, name);
+      const subject::Plan& plan = plans.emplace(name, plan_for(model, name)).first->second;
       for (const auto& t : plan.tables) reached.insert(t.table);
       for (std::size_t i : plan.detach) reached.insert(model.graph.references[i].child);
-    } catch (const InvalidArgument&) {
+    } catch (const InvalidArgument& e) {
+      out.push_back({fmt::format("subject '{}'", name), e.what()});
     }
   }
   unindexed_references(conn, model, reached, out);
   partitions_with_differing_keys(conn, model, reached, out);
-  for (const auto& [name, kind] : model.kinds) {
+  for (const auto& [name, plan] : plans) {
     const std::string who = fmt::format("subject '{}'", name);
-    subject::Plan plan;
-    try {
-      plan = plan_for(model, name);
-    } catch (const InvalidArgument& e) {
-      out.push_back({who, e.what()});
-      continue;
-    }
     for (const auto& b : plan.erase_blockers) out.push_back({who, b});
     // Owned-parent candidates: a parent the subject's rows reference through a UNIQUE column
     // (one row each: theirs), or that only the subject's tables reference.

@@ -170,6 +170,16 @@ TEST(JsonArguments, ADuplicateKeyIsAnError) {
   }
 }
 
+TEST(JsonArguments, ADuplicateKeyThatIsNotAnOptionNameIsNotEchoed) {
+  try {
+    (void)unmask("x", R"({"jane@example.com":"a","jane@example.com":"b"})");
+    FAIL() << "no error";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("a key appears twice"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("jane"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Unmask, OnlyTokensAreRestored) {
   EXPECT_THROW((void)unmask("see [here]", R"({"[here]":"x"})"), InvalidArgument);
   EXPECT_THROW((void)unmask("see [1]", R"({"[1]":"x"})"), InvalidArgument);

@@ -50,7 +50,6 @@ struct KeywordDictionary::Automaton {
   std::vector<Node> nodes{Node{}};
   std::vector<Keyword> keywords;
   std::array<int, 256> root{};  // dense transitions of the root
-  std::size_t max_length = 0;
   std::atomic<bool> built{false};
   std::mutex build_mutex;
 
@@ -127,7 +126,6 @@ void KeywordDictionary::add(std::string_view keyword, std::string_view type) {
   if (found == types_.end()) found = types_.insert(types_.end(), std::string(type));
   end.keyword = static_cast<int>(a.keywords.size());
   a.keywords.push_back({folded.size(), static_cast<std::uint32_t>(found - types_.begin())});
-  a.max_length = std::max(a.max_length, folded.size());
   a.built.store(false, std::memory_order_release);
 }
 
@@ -167,9 +165,9 @@ bool all_ascii(std::string_view s) noexcept {
 // bytes: byte(j), starts(j) (a code point begins at folded byte j; true at n), word(j) (that code
 // point is a word character; false at n), origin(j) (its original offset; the text's size at n).
 // The longest whole-word match at a position wins and the next walk starts after it.
-template <typename Byte, typename Starts, typename Word, typename Origin, typename MayStart>
+template <typename Byte, typename Starts, typename Word, typename Origin>
 void KeywordDictionary::walk(std::size_t n, Byte byte, Starts starts, Word word, Origin origin,
-                             MayStart may_start, std::vector<KeywordHit>& hits) const {
+                             std::vector<KeywordHit>& hits) const {
   const Automaton& a = *automaton_;
   bool prev_word = false;
   for (std::size_t i = 0; i < n;) {
@@ -178,8 +176,7 @@ void KeywordDictionary::walk(std::size_t n, Byte byte, Starts starts, Word word,
       continue;
     }
     const bool here_word = word(i);
-    // may_start looks at the original's byte (the folded text holds lower case).
-    if (!prev_word && may_start(origin(i))) {
+    if (!prev_word) {
       std::size_t best_end = 0;
       std::uint32_t best_type = 0;
       int s = 0;
@@ -226,46 +223,18 @@ std::size_t KeywordDictionary::longest_at(std::string_view text, std::size_t pos
   return best;
 }
 
-std::vector<KeywordHit> KeywordDictionary::find_all(std::string_view text,
-                                                    bool capitalized_only) const {
+std::vector<KeywordHit> KeywordDictionary::find_all(std::string_view text) const {
   std::vector<KeywordHit> hits;
   const Automaton& a = *automaton_;
   if (a.keywords.empty() || text.empty()) return hits;
   if (!a.built.load(std::memory_order_acquire)) automaton_->build();
   const auto* t = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t size = text.size();
-  // With capitalized_only, walks start only at an upper-case letter or a non-ASCII character.
-  const auto capital = [&](std::size_t at) {
-    return !capitalized_only || (at < size && ((t[at] >= 'A' && t[at] <= 'Z') || t[at] >= 0x80));
-  };
-  if (capitalized_only && all_ascii(text)) {
-    // Proper names in ASCII text: jump from capital to capital (a word start), walk from there.
-    for (std::size_t i = 0; i < size; ++i) {
-      if (t[i] < 'A' || t[i] > 'Z' || (i > 0 && kAsciiWord[t[i - 1]])) continue;
-      std::size_t best_end = 0;
-      std::uint32_t best_type = 0;
-      int s = 0;
-      for (std::size_t j = i; j < size; ++j) {
-        s = a.child(s, kAsciiFold[t[j]]);
-        if (s < 0) break;
-        const int k = a.nodes[static_cast<std::size_t>(s)].keyword;
-        if (k >= 0 && (j + 1 == size || !kAsciiWord[t[j + 1]])) {
-          best_end = j + 1;
-          best_type = a.keywords[static_cast<std::size_t>(k)].type;
-        }
-      }
-      if (best_end > 0) {
-        hits.push_back({i, best_end, best_type});
-        i = best_end - 1;
-      }
-    }
-    return hits;
-  }
   if (all_ascii(text)) {  // the common case: no folded copy, offsets are the text's own
     walk(
         size, [&](std::size_t j) { return kAsciiFold[t[j]]; }, [](std::size_t) { return true; },
         [&](std::size_t j) { return j < size && kAsciiWord[t[j]]; },
-        [](std::size_t j) { return j; }, capital, hits);
+        [](std::size_t j) { return j; }, hits);
     return hits;
   }
   // Otherwise fold once. Per folded byte: the original offset of its code point, and flags
@@ -304,7 +273,7 @@ std::vector<KeywordHit> KeywordDictionary::find_all(std::string_view text,
       folded.size(), [&](std::size_t j) { return static_cast<unsigned char>(folded[j]); },
       [&](std::size_t j) { return (flags[j] & 1) != 0; },
       [&](std::size_t j) { return (flags[j] & 2) != 0; },
-      [&](std::size_t j) { return static_cast<std::size_t>(origin[j]); }, capital, hits);
+      [&](std::size_t j) { return static_cast<std::size_t>(origin[j]); }, hits);
   if (folded.capacity() > (std::size_t{1} << 20)) {
     std::string().swap(folded);
     std::vector<std::uint32_t>().swap(origin);

@@ -217,34 +217,31 @@ void find_people_and_places(std::string_view text, std::uint32_t person, std::ui
       p = first.end;
       continue;
     }
-    // A run of capitalized words, up to four, stopping at stop words and places.
-    std::vector<Word> run{first};
-    std::vector<std::uint8_t> flags{first_flags};
+    // A run of capitalized words, up to four, stopping at stop words and places; only its end
+    // and how many of its words are names are kept (no allocation per run).
+    Word last = first;
+    std::size_t n = 1;
+    int n_known = known(first_flags) ? 1 : 0, n_name_like = name_like(first_flags) ? 1 : 0;
     bool organisation = false;
-    while (run.size() < 4) {
-      const std::size_t gap_end = std::min(size, run.back().end + 2);
-      std::size_t q = run.back().end;
+    while (n < 4) {
+      const std::size_t gap_end = std::min(size, last.end + 2);
+      std::size_t q = last.end;
       while (q < gap_end && (text[q] == ' ' || text[q] == '.')) ++q;
-      if (q == run.back().end || q >= size || !letter_at(text, q, len)) break;
+      if (q == last.end || q >= size || !letter_at(text, q, len)) break;
       Word next = word_at(text, q);
-      if (!next.capitalized || !adjacent(text, run.back(), next) || place_at(next.begin) > 0) break;
-      next.lower = lowered(text, next);
-      const std::uint8_t next_flags = L.of(next.lower);
+      if (!next.capitalized || !adjacent(text, last, next) || place_at(next.begin) > 0) break;
+      const std::uint8_t next_flags = L.of(lowered(text, next));
       if (stop(next_flags)) {
         // An organisation word right after the run ("Kenyatta National Hospital") makes it the
         // name of something else.
         organisation = true;
         break;
       }
-      run.push_back(std::move(next));
-      flags.push_back(next_flags);
+      n_known += known(next_flags) ? 1 : 0;
+      n_name_like += name_like(next_flags) ? 1 : 0;
+      last = std::move(next);
+      ++n;
     }
-    int n_known = 0, n_name_like = 0;
-    for (const std::uint8_t f : flags) {
-      n_known += known(f) ? 1 : 0;
-      n_name_like += name_like(f) ? 1 : 0;
-    }
-    const std::size_t n = run.size();
     double confidence = 0.0;
     if (!organisation) {
       if (titled(first.begin))
@@ -258,8 +255,8 @@ void find_people_and_places(std::string_view text, std::uint32_t person, std::ui
       else if (n == 1 && n_known == 1)
         confidence = 0.6;
     }
-    if (confidence > 0.0) out.push_back({first.begin, run.back().end, person, confidence});
-    p = run.back().end;
+    if (confidence > 0.0) out.push_back({first.begin, last.end, person, confidence});
+    p = last.end;
   }
 }
 

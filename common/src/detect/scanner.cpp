@@ -8,7 +8,6 @@
 #include <re2/set.h>
 
 #include <algorithm>
-#include <map>
 #include <set>
 #include <tuple>
 

@@ -31,9 +31,16 @@ inline nlohmann::json parse_json_argument(std::string_view json, std::string_vie
         if (event == Event::object_start) keys.emplace_back();
         if (event == Event::object_end && !keys.empty()) keys.pop_back();
         if (event == Event::key && !keys.empty() && parsed.is_string() &&
-            !keys.back().insert(parsed.get<std::string>()).second)
-          throw InvalidArgument(fmt::format("anonkit: {}; a key appears twice in one object: {}",
-                                            expected, parsed.dump().substr(0, 80)));
+            !keys.back().insert(parsed.get<std::string>()).second) {
+          // Named only when it is an option name (lower case and '_'): a key of unmask's items
+          // may be anything a caller put there, and messages never carry data.
+          const auto& key = parsed.get_ref<const std::string&>();
+          const bool option_name =
+              !key.empty() && key.size() <= 32 &&
+              key.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string::npos;
+          throw InvalidArgument(fmt::format("anonkit: {}; a key appears twice in one object{}",
+                                            expected, option_name ? ": \"" + key + "\"" : ""));
+        }
         return true;
       };
   try {

@@ -36,10 +36,7 @@ class KeywordDictionary {
   // Finds every keyword occurrence: non-overlapping, leftmost first, longest at a position; a match
   // must not be preceded or followed by a letter, digit or underscore (Unicode-aware). Invalid
   // UTF-8 in `text` never matches across the bad bytes and never crashes.
-  // With `capitalized_only`, only matches whose first character is an upper-case letter (ASCII
-  // A-Z, or any non-ASCII character) are looked for: proper names such as places.
-  [[nodiscard]] std::vector<KeywordHit> find_all(std::string_view text,
-                                                 bool capitalized_only = false) const;
+  [[nodiscard]] std::vector<KeywordHit> find_all(std::string_view text) const;
 
   // The longest keyword matching at byte `pos` of `text` and ending at a word boundary, as its
   // end offset (0 when none; its type in *type). ASCII case folding only, no check before `pos`:
@@ -53,8 +50,8 @@ class KeywordDictionary {
 
  private:
   struct Automaton;
-  template <typename Byte, typename Starts, typename Word, typename Origin, typename MayStart>
-  void walk(std::size_t n, Byte byte, Starts starts, Word word, Origin origin, MayStart may_start,
+  template <typename Byte, typename Starts, typename Word, typename Origin>
+  void walk(std::size_t n, Byte byte, Starts starts, Word word, Origin origin,
             std::vector<KeywordHit>& hits) const;
   std::unique_ptr<Automaton> automaton_;
   std::vector<std::string> types_;

@@ -52,11 +52,5 @@ struct RecognizerSpec {
 [[nodiscard]] bool local_phone_check(Candidate& c);
 // The candidate pattern of that form: a telephone word, up to 24 other characters, the number.
 [[nodiscard]] std::string local_phone_pattern();
-// Local numbers without a trunk prefix ("9472 7916"): grouping only; the recognizer requires a
-// telephone word (phone_words()) near it.
-[[nodiscard]] bool local_phone_check(Candidate& c);
-// The candidate pattern of that form: a telephone word, up to 24 other characters, the number.
-[[nodiscard]] std::string local_phone_pattern();
-[[nodiscard]] const std::vector<std::string>& phone_words();
 
 }  // namespace anonkit::detect

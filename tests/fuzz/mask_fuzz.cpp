@@ -8,6 +8,7 @@
 #include "anonkit/error.hpp"
 #include "anonkit/mask/text.hpp"
 #include "anonkit/mask/typed.hpp"
+#include "anonkit/text/utf8.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace anonkit;
@@ -18,14 +19,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     options.style = style;
     (void)mask::mask_text(text, scanner, options);
   }
-  const mask::Tokenized t = mask::tokenize(text, scanner, {});
-  if (mask::unmask(t.text, mask::tokenized_json(t)) != text &&
-      text.find('[') == std::string_view::npos) {
-    // Without brackets in the input, restoring must give the input back byte for byte (as long
-    // as it was valid UTF-8: the JSON form replaces invalid bytes).
-    bool valid = true;
-    for (unsigned char c : text) valid &= c < 0x80;
-    if (valid) std::abort();
+  // Valid UTF-8 round-trips through the token form byte for byte (a '[' in the input may be
+  // read as a token by unmask); invalid UTF-8 is refused with an InvalidArgument, never altered.
+  try {
+    const mask::Tokenized t = mask::tokenize(text, scanner, {});
+    if (!text::valid(text)) std::abort();
+    if (mask::unmask(t.text, mask::tokenized_json(t)) != text &&
+        text.find('[') == std::string_view::npos)
+      std::abort();
+    // unmask keeps the bytes of its text outside tokens, valid UTF-8 or not.
+    const std::string bytes = std::string("\xff") + t.text + "\xc3";
+    if (mask::unmask(bytes, mask::tokenized_json(t)) != std::string("\xff") +
+                                                          std::string(text) + "\xc3" &&
+        text.find('[') == std::string_view::npos)
+      std::abort();
+  } catch (const InvalidArgument&) {
+    if (text::valid(text)) std::abort();
   }
   for (int type = 0; type <= static_cast<int>(mask::MaskType::kAll); ++type)
     (void)mask::mask_typed(text, static_cast<mask::MaskType>(type));

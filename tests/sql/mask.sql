@@ -59,4 +59,6 @@ select mask('a', '{"style":"pseudonym"}');
 select unmask('x', '[1]');
 select unmask('x', NULL);
 select mask('a', '{"min_confidence":1e99999}');
+select mask_tokens(cast(x'63616c6c2030373132333435363738ff' as text));
+select 'bytes_kept', hex(mask(cast(x'63616c6c2030373132333435363738ff' as text)));
 select 'still_working', mask('after errors: a@x.com');

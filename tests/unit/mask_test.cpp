@@ -109,6 +109,29 @@ TEST(Tokens, RoundTripAndClosedDelimiters) {
   EXPECT_EQ(unmask("[ [ ] ]] [", R"({})"), "[ [ ] ]] [");
 }
 
+TEST(Tokens, InvalidUtf8IsRefusedNotAltered) {
+  // JSON cannot carry the bytes: the token form refuses, naming the offset and never the text.
+  const std::string bad = "call 0712 345 678 \xff\xfe end";
+  try {
+    (void)tokenize(bad, scanner(), {});
+    ADD_FAILURE() << "expected InvalidArgument";
+  } catch (const InvalidArgument& e) {
+    const std::string what = e.what();
+    EXPECT_TRUE(what.starts_with("anonkit: mask_tokens expects valid UTF-8")) << what;
+    EXPECT_NE(what.find("byte 18"), std::string::npos) << what;
+    EXPECT_EQ(what.find("0712"), std::string::npos) << what;
+  }
+  // mask() keeps the bytes; unmask keeps every byte of its text outside the tokens.
+  EXPECT_EQ(mask_text(bad, scanner(), {}), "call [PHONE] \xff\xfe end");
+  const Tokenized t = tokenize("call 0712 345 678", scanner(), {});
+  EXPECT_EQ(unmask("\xc3(" + t.text + "\xe2\x82", tokenized_json(t)),
+            "\xc3(call 0712 345 678\xe2\x82");
+  // Valid non-ASCII text round-trips exactly.
+  const std::string swahili = "Piga simu kwa Wanjiku\u2014 0712\u00a0345\u00a0678, asante \u00e9";
+  const Tokenized s = tokenize(swahili, scanner(), {});
+  EXPECT_EQ(unmask(s.text, tokenized_json(s)), swahili);
+}
+
 TEST(Options, Errors) {
   auto message = [](std::string_view json) {
     try {

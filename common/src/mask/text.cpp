@@ -11,6 +11,7 @@
 #include "anonkit/detect/scanner.hpp"
 #include "anonkit/error.hpp"
 #include "anonkit/mask/typed.hpp"
+#include "anonkit/text/utf8.hpp"
 #include "json_input.hpp"
 
 namespace anonkit::mask {
@@ -131,6 +132,13 @@ std::string mask_text(std::string_view text, const detect::Scanner& scanner,
 
 Tokenized tokenize(std::string_view text, const detect::Scanner& scanner,
                    const MaskOptions& options) {
+  // The document is JSON, which holds only valid UTF-8 (RFC 8259 8.1): replacing a bad byte
+  // would hand back a text that is not the original, so refuse instead.
+  if (const std::size_t bad = text::first_invalid(text); bad != text.size())
+    throw InvalidArgument(fmt::format(
+        "anonkit: mask_tokens expects valid UTF-8 text (its result is JSON); the text has an "
+        "invalid byte sequence at byte {}. mask() keeps such bytes as they are",
+        bad));
   Tokenized result;
   TokenNamer namer(text, scanner);
   std::size_t pos = 0;
@@ -149,8 +157,8 @@ Tokenized tokenize(std::string_view text, const detect::Scanner& scanner,
 std::string tokenized_json(const Tokenized& t) {
   nlohmann::json doc = {{"text", t.text}, {"items", nlohmann::json::object()}};
   for (const auto& [token, value] : t.items) doc["items"][token] = value;
-  // Invalid UTF-8 in the text is replaced (U+FFFD) rather than failing the whole document.
-  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // tokenize() refused invalid UTF-8, so strict dumping cannot fail on the text.
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
 }
 
 std::string unmask(std::string_view text, std::string_view items_json) {

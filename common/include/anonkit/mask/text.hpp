@@ -42,6 +42,7 @@ struct Tokenized {
 };
 // Token style with its map. The same value of the same type gets the same token within one text;
 // a token number that already appears literally in the text is skipped, so unmask is unambiguous.
+// Throws InvalidArgument for text that is not valid UTF-8 (the result is JSON).
 [[nodiscard]] Tokenized tokenize(std::string_view text, const detect::Scanner& scanner,
                                  const MaskOptions& options);
 // The JSON document mask_tokens() returns: {"text": ..., "items": {...}}.

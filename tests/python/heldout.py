@@ -20,7 +20,12 @@ PLACES = ["Westlands", "Kilimani", "Embakasi", "Kisumu", "Eldoret", "Nakuru", "K
 PLACES_UNSEEN = ["Kangundo", "Maralal", "Lodwar", "Kapenguria", "Iten", "Kabarnet"]
 NAME_NEGATIVES = ["Grace period applies", "Monday", "May I", "Approved by Kenyatta National Hospital",
                   "Pending M-Pesa reversal", "Sent via Safaricom", "Aga Khan Hospital referral",
-                  "Thank you", "Dear Sir"]
+                  "Thank you", "Dear Sir", "The Road to recovery is long", "On the Way back",
+                  "Street food stalls"]
+# Street names and street words of this generator's own (some are also towns or surnames).
+STREET_NAMES = ["Ngong", "Moi", "Waiyaki", "Lenana", "Kimathi", "Argwings Kodhek", "Baker",
+                "Riverside", "Haile Selassie", "Tom Mboya", "Muthaiga", "Ralph Bunche", "Oloitokitok"]
+STREET_WORDS = ["Road", "Avenue", "Street", "Way", "Drive", "Lane", "Rd", "Ave", "Close", "Crescent"]
 
 
 def luhn_complete(prefix, length, rng):
@@ -227,8 +232,17 @@ class Gen:
             local = f"{self.r.randrange(2, 10)}{self.digits(3)} {self.digits(4)}"
             ext = f"{self.r.randrange(2, 10)}{self.digits(2)}-{self.r.randrange(2, 10)}{self.digits(2)}-{self.digits(4)}x{self.digits(3)}"
             planted.extend([("PHONE", local), ("PHONE", ext)])
+            if self.r.random() < 0.5:
+                home = f"in {location()}"
+            else:
+                number = self.pick(["", f"{self.r.randrange(1, 400)} ", f"{self.r.randrange(1, 99)}B "])
+                street = f"{number}{self.pick(STREET_NAMES)} {self.pick(STREET_WORDS)}"
+                if self.r.random() < 0.2:
+                    street = f"Barabara ya {self.pick(STREET_NAMES)}"
+                planted.append(("LOCATION", street))
+                home = f"at {street}, {location()}"
             text = (f"{person()}: call me on {local} after {self.negative()}, "
-                    f"or the office at {ext}. I live in {location()}. Email {put('EMAIL')}.")
+                    f"or the office at {ext}. I live {home}. Email {put('EMAIL')}.")
         else:  # JSON
             text = json.dumps({"name": person(), "phone": put("PHONE"), "iban": put("IBAN"),
                                "card": put("CREDIT_CARD"), "note": self.negative(),

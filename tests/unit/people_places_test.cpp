@@ -57,7 +57,25 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"S.L.P. 45 Mombasa", "LOCATION", {"S.L.P. 45 Mombasa"}},
         Case{"box 4567-40100, Kisumu", "LOCATION", {"box 4567-40100, Kisumu"}},
         Case{"P.O Box 99 Please call", "LOCATION", {"P.O Box 99"}},
-        Case{"a box of 12 gloves", "LOCATION", {}}));
+        Case{"a box of 12 gloves", "LOCATION", {}},
+        // A name at the end of a sentence is still a name; an organisation word in the same
+        // sentence still makes the run something else's name.
+        Case{"I spoke to Achieng Odhiambo. She said hi.", "PERSON", {"Achieng Odhiambo"}},
+        Case{"Paid Kamau Njoroge. The claim closed.", "PERSON", {"Kamau Njoroge"}},
+        Case{"Achieng Odhiambo Hospital", "PERSON", {}},
+        // Street addresses: house number, name, street word; sentence words are not names.
+        Case{"I live at 14 Ngong Road, Kilimani.", "LOCATION", {"14 Ngong Road", "Kilimani"}},
+        Case{"Office on Moi Avenue next to the bank", "LOCATION", {"Moi Avenue"}},
+        Case{"221B Baker Street", "LOCATION", {"221B Baker Street"}},
+        Case{"along Haile Selassie Ave", "LOCATION", {"Haile Selassie Ave"}},
+        Case{"Nyumbani ni Barabara ya Moi", "LOCATION", {"Barabara ya Moi"}},
+        Case{"On the Way home. The Road was closed. Street food.", "LOCATION", {}},
+        Case{"along The Main Street", "LOCATION", {"Main Street"}},
+        // After a place phrase, a capitalized word no list holds is a place.
+        Case{"She lives in Iten. Anaishi Lodwar.", "LOCATION", {"Iten", "Lodwar"}},
+        Case{"I live in Iten. Anaishi katika Maralal", "LOCATION", {"Iten", "Maralal"}},
+        Case{"Born in March, lives in The Hague", "LOCATION", {}},
+        Case{"Born in Kapenguria", "PERSON", {}}));
 
 }  // namespace
 }  // namespace anonkit::detect

@@ -11,5 +11,6 @@ const std::vector<std::string>& surnames();
 const std::vector<std::string>& places();
 const std::vector<std::string>& titles();     // lower case; may hold spaces
 const std::vector<std::string>& stopwords();  // lower case
+const std::vector<std::string>& place_context();  // lower case; may hold spaces
 
 }  // namespace anonkit::detect::lists

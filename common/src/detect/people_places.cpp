@@ -20,11 +20,11 @@ struct Word {
 };
 
 // Every listed word once, with what it is (one hash lookup per capitalized word).
-enum : std::uint8_t { kGiven = 1, kSurname = 2, kStop = 4, kTitle = 8 };
+enum : std::uint8_t { kGiven = 1, kSurname = 2, kStop = 4, kTitle = 8, kPlaceContext = 16 };
 
 struct Lists {
   std::unordered_map<std::string, std::uint8_t> words;  // lower case; titles may hold spaces
-  std::size_t longest_title_words = 1;
+  std::size_t longest_phrase_words = 1;  // titles and place phrases
   KeywordDictionary places;
 
   Lists() {
@@ -36,11 +36,13 @@ struct Lists {
     for (const auto& n : lists::given_names()) words[lower(n)] |= kGiven;
     for (const auto& n : lists::surnames()) words[lower(n)] |= kSurname;
     for (const auto& w : lists::stopwords()) words[lower(w)] |= kStop;
-    for (const auto& t : lists::titles()) {
-      words[lower(t)] |= kTitle;
-      longest_title_words = std::max<std::size_t>(
-          longest_title_words, 1 + static_cast<std::size_t>(std::count(t.begin(), t.end(), ' ')));
-    }
+    auto phrase = [&](const std::string& t, std::uint8_t flag) {
+      words[lower(t)] |= flag;
+      longest_phrase_words = std::max<std::size_t>(
+          longest_phrase_words, 1 + static_cast<std::size_t>(std::count(t.begin(), t.end(), ' ')));
+    };
+    for (const auto& t : lists::titles()) phrase(t, kTitle);
+    for (const auto& t : lists::place_context()) phrase(t, kPlaceContext);
     for (const auto& p : lists::places()) places.add(p, "LOCATION");
   }
   [[nodiscard]] std::uint8_t of(const std::string& w) const {
@@ -160,14 +162,15 @@ void find_people_and_places(std::string_view text, std::uint32_t person, std::ui
   // same capitals the names start at, so both take one pass.
   auto place_at = [&](std::size_t pos) { return L.places.longest_at(text, pos, nullptr); };
 
-  auto titled = [&](std::size_t pos) {
+  // A title or context phrase (kTitle) or a place phrase (kPlaceContext) right before `pos`.
+  auto phrase_before = [&](std::size_t pos, std::uint8_t flag) {
     std::string phrase;
     std::size_t at = pos;
-    for (std::size_t n = 1; n <= L.longest_title_words; ++n) {
+    for (std::size_t n = 1; n <= L.longest_phrase_words; ++n) {
       const Word w = word_before(text, at);
       if (w.begin == w.end) return false;
       phrase = n == 1 ? w.lower : w.lower + " " + phrase;
-      if ((L.of(phrase) & kTitle) != 0) return true;
+      if ((L.of(phrase) & flag) != 0) return true;
       at = w.begin;
     }
     return false;
@@ -213,7 +216,7 @@ void find_people_and_places(std::string_view text, std::uint32_t person, std::ui
       continue;
     }
     const std::uint8_t first_flags = L.of(first.lower);
-    if ((first_flags & kTitle) != 0 || stop(first_flags)) {
+    if ((first_flags & (kTitle | kPlaceContext)) != 0 || stop(first_flags)) {
       p = first.end;
       continue;
     }
@@ -231,10 +234,12 @@ void find_people_and_places(std::string_view text, std::uint32_t person, std::ui
       Word next = word_at(text, q);
       if (!next.capitalized || !adjacent(text, last, next) || place_at(next.begin) > 0) break;
       const std::uint8_t next_flags = L.of(lowered(text, next));
+      if ((next_flags & (kTitle | kPlaceContext)) != 0) break;  // "... Iten. Anaishi Lodwar"
       if (stop(next_flags)) {
-        // An organisation word right after the run ("Kenyatta National Hospital") makes it the
-        // name of something else.
-        organisation = true;
+        // An organisation word right after the run in the same sentence ("Kenyatta National
+        // Hospital") makes it the name of something else; after a full stop ("Achieng
+        // Odhiambo. She said") the run simply ends.
+        organisation = next.begin == last.end + 1;
         break;
       }
       n_known += known(next_flags) ? 1 : 0;
@@ -243,8 +248,18 @@ void find_people_and_places(std::string_view text, std::uint32_t person, std::ui
       ++n;
     }
     double confidence = 0.0;
+    if (!organisation && n <= 2 && n_known == 0 && phrase_before(first.begin, kPlaceContext)) {
+      // "lives in Iten": a place the list does not hold (two words only within one sentence).
+      const std::size_t end = n == 2 && text.substr(first.end, 1) == " " &&
+                                      last.begin == first.end + 1
+                                  ? last.end
+                                  : first.end;
+      out.push_back({first.begin, end, location, 0.6});
+      p = end;
+      continue;
+    }
     if (!organisation) {
-      if (titled(first.begin))
+      if (phrase_before(first.begin, kTitle))
         confidence = 0.85;
       else if (n >= 2 && n_known >= 2)
         confidence = 0.85;

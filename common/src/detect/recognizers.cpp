@@ -5,10 +5,12 @@
 #include <cctype>
 #include <cstring>
 #include <string>
+#include <unordered_set>
 
 #include "anonkit/detect/recognizer.hpp"
 #include "anonkit/detect/validators.hpp"
 #include "anonkit/text/utf8.hpp"
+#include "detect_lists.hpp"
 
 namespace anonkit::detect {
 namespace {
@@ -302,6 +304,47 @@ bool postal_check(Candidate& c) {
   return true;
 }
 
+// A street address: the words before the street word must hold a name once the sentence words
+// in front ("at", "the", "along") are dropped, so "The Road" and "On the Way" are not addresses.
+bool street_check(Candidate& c) {
+  if (word_before(c) || word_after(c)) return false;
+  static const std::unordered_set<std::string> stop = [] {
+    std::unordered_set<std::string> out(lists::stopwords().begin(), lists::stopwords().end());
+    for (const char* w : {"along", "off", "near", "via", "opposite", "behind", "next", "past",
+                          "any", "no", "by", "every", "one", "half", "all", "long", "main"})
+      out.insert(w);
+    out.erase("main");  // Main Street is a street
+    return out;
+  }();
+  const std::string_view s = span(c);
+  std::size_t name = 0;
+  if (is_digit(s[0])) {  // house number: keep it, look at the words after it
+    name = s.find_first_of(" \t\n\r\f,");
+    name = s.find_first_not_of(" \t\n\r\f,", name);
+  }
+  // The words between the house number (if any) and the street word, the last word.
+  const std::size_t street_word = s.find_last_of(" \t\n\r\f");
+  if (street_word == std::string_view::npos || street_word <= name) return false;
+  std::size_t first_kept = name;
+  std::size_t pos = name;
+  bool any_name = false;
+  while (pos < street_word) {
+    const std::size_t end = std::min(s.find_first_of(" \t\n\r\f", pos), street_word);
+    std::string word(s.substr(pos, end - pos));
+    for (char& ch : word) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (!any_name && stop.count(word) != 0) {
+      first_kept = s.find_first_not_of(" \t\n\r\f", end);
+    } else {
+      any_name = true;
+    }
+    pos = s.find_first_not_of(" \t\n\r\f", end);
+    if (pos == std::string_view::npos) break;
+  }
+  if (!any_name) return false;
+  if (first_kept != name) c.begin += first_kept;  // drop the sentence words (and a number before)
+  return true;
+}
+
 std::vector<RecognizerSpec> make_builtins() {
   std::vector<RecognizerSpec> r;
   auto add = [&](RecognizerSpec spec) { r.push_back(std::move(spec)); };
@@ -431,16 +474,29 @@ std::vector<RecognizerSpec> make_builtins() {
        .priority = 60,
        .check = dob_check});
   add({.type = "LOCATION",
-       .description = "place: a postal address (P.O. Box / S.L.P., postal code, town), or a "
-                      "listed county, town, estate or city written capitalized",
+       .description = "place: a postal address (P.O. Box / S.L.P., postal code, town), a street "
+                      "address (house number, name, Road/Street/Avenue/Way...), or a listed "
+                      "county, town, estate or city written capitalized",
        .validator = "box number, optional 5-digit postal code (a bare 'Box' needs the code); "
-                    "place list (common/data/detect)",
+                    "street name not a sentence word; place list (common/data/detect)",
        .pattern =
            R"(\b(?:(?i:p\.?\s?o\.?\s?box|s\.?\s?l\.?\s?p\.?|pob)\s*\d{1,6}(?:\s?-\s?\d{5})?|)"
            R"((?i:box)\s*\d{1,6}\s?-\s?\d{5})(?:,?\s+[A-Z][a-z]{2,}(?:\s[A-Z][a-z]{2,})?)?)",
        .confidence = 0.9,
        .priority = 60,
        .check = postal_check});
+  add({.type = "LOCATION",
+       .description = "",
+       .validator = "",
+       // A street address: an optional house number, one to three capitalized words and a
+       // street word (Road, Street, Avenue, Way, ...), or Swahili "Barabara ya ...".
+       .pattern =
+           R"(\b(?:\d{1,5}[A-Za-z]?,?\s)?[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){0,2} )"
+           R"((?:Street|St|Road|Rd|Avenue|Ave|Drive|Lane|Close|Crescent|Way|Highway|Boulevard|)"
+           R"(Blvd|Terrace|Gardens|Grove)\b|\bBarabara ya [A-Z][a-z]+(?: [A-Z][a-z]+)?\b)",
+       .confidence = 0.85,
+       .priority = 60,
+       .check = street_check});
   return r;
 }
 

@@ -55,11 +55,13 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"answering at 516 466 638", {"516 466 638"}},
         Case{"Refund KES 200 to 0712345678", {"0712345678"}},
         Case{"card declined, invoice sent to 0712345678", {"0712345678"}},
+        Case{"call 0712/345/678 now", {"0712/345/678"}},
         // Still not phones: times, amounts, dates, references without a phone's shape.
         Case{"at 12:30:45, paid 1,234,567", {}}, Case{"ratio 2024/2025", {}},
         Case{"ref 12345678", {}}, Case{"room 9472 7916", {}}, Case{"v1.2.3 build 4567 8901", {}},
         Case{"total 3,500,000", {}}, Case{"called on 2023-10-16", {}},
-        Case{"call me about invoice 2024 0042", {}}, Case{"phone us before 16.10.2023", {}}));
+        Case{"call me about invoice 2024 0042", {}}, Case{"phone us before 16.10.2023", {}},
+        Case{"ref 0712/2024/001 and 01/02/2024", {}}, Case{"case 012/345/6789", {}}));
 
 TEST(PhoneForms, AReferenceWordLowersTheConfidenceOfAValidNumber) {
   const Scanner& s = *Scanner::builtin();

@@ -341,7 +341,7 @@ static bool full_phone_check(Candidate& c) {
   while (c.end > c.begin) {
     confidence = confidence_of(text.substr(c.begin, c.end - c.begin), true);
     if (confidence > 0.0) break;
-    const std::size_t sep = text.substr(c.begin, c.end - c.begin).find_last_of(" .-");
+    const std::size_t sep = text.substr(c.begin, c.end - c.begin).find_last_of(" .-/");
     if (sep == std::string_view::npos) return false;
     c.end = c.begin + sep;
     while (c.end > c.begin && !is_digit(text[c.end - 1])) --c.end;
@@ -350,6 +350,9 @@ static bool full_phone_check(Candidate& c) {
   if (c.end != original_end) extension_end = 0;
   const std::string_view written = text.substr(c.begin, c.end - c.begin);
   const double by_shape = confidence_of(written, false);  // what the number alone says
+  // Slashed groups ("0712/345/678") are as often a reference or a fraction: only a number whose
+  // shape alone makes it a phone.
+  if (written.find('/') != std::string_view::npos) needs_strong_shape = true;
   if (needs_strong_shape && by_shape < 0.8) return false;
   const bool context = has_context(text, c.begin, c.end, kPhoneContext, 32);
   if (!context) {

@@ -367,7 +367,7 @@ std::vector<RecognizerSpec> make_builtins() {
        .pattern =
            // An 'x' right after the digits may start an extension ("555-0132x45"); the check
            // trims it and reads the extension.
-       std::string{R"((?:\+|\b00)\(?\d(?:[ .\-()]{0,2}\d){6,16}|\b0\d(?:[ .\-]?\d){7,10}(?:\b|x)|)"
+       std::string{R"((?:\+|\b00)\(?\d(?:[ .\-()]{0,2}\d){6,16}|\b0\d(?:[ .\-/]?\d){7,10}(?:\b|x)|)"
                    R"(\(\d{3}\) ?\d{3}[ .\-]?\d{4}(?:\b|x)|)"
                    R"(\b(?:1[ .\-])?[2-9]\d{2}[ .\-]\d{3}[ .\-]\d{4}(?:\b|x)|)"
                    R"(\b254[17]\d{8}\b|\b[2-9]\d{9}\b|\(0\d{1,4}\) ?\d(?:[ .\-]?\d){4,8}\b|)"}

@@ -1,5 +1,5 @@
-// Runs openredaction over the demo portfolio's claim notes and scores it against the generator's
-// ground truth with the same rule anonkit is held to: a planted item counts as found when one
+// Runs openredaction over the held-out documents (scripts/peer-bench writes them) and scores it
+// against their planted truth with the same rule anonkit is held to: a planted item counts as found when one
 // detection covers it; a detection that covers no planted item is a false alarm.
 import { readFileSync } from "node:fs";
 import { OpenRedaction } from "openredaction";

@@ -75,7 +75,11 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"She lives in Iten. Anaishi Lodwar.", "LOCATION", {"Iten", "Lodwar"}},
         Case{"I live in Iten. Anaishi katika Maralal", "LOCATION", {"Iten", "Maralal"}},
         Case{"Born in March, lives in The Hague", "LOCATION", {}},
-        Case{"Born in Kapenguria", "PERSON", {}}));
+        Case{"Born in Kapenguria", "PERSON", {}},
+        // A unit after a number is not a title.
+        Case{"Both are under 100 ms. Access grows.", "PERSON", {}},
+        Case{"took 20ms. Review the log", "PERSON", {}},
+        Case{"Ms. Tembo called", "PERSON", {"Tembo"}}));
 
 }  // namespace
 }  // namespace anonkit::detect

@@ -170,7 +170,12 @@ void find_people_and_places(std::string_view text, std::uint32_t person, std::ui
       const Word w = word_before(text, at);
       if (w.begin == w.end) return false;
       phrase = n == 1 ? w.lower : w.lower + " " + phrase;
-      if ((L.of(phrase) & flag) != 0) return true;
+      if ((L.of(phrase) & flag) != 0) {
+        // After a number it is a unit, not a title: "under 100 ms. Access grows".
+        std::size_t b = w.begin;
+        while (b > 0 && text[b - 1] == ' ') --b;
+        return !(b > 0 && text[b - 1] >= '0' && text[b - 1] <= '9');
+      }
       at = w.begin;
     }
     return false;

@@ -71,6 +71,12 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"Nyumbani ni Barabara ya Moi", "LOCATION", {"Barabara ya Moi"}},
         Case{"On the Way home. The Road was closed. Street food.", "LOCATION", {}},
         Case{"along The Main Street", "LOCATION", {"Main Street"}},
+        // Close, Drive and Way need a house number or a preposition, and a name that is not a
+        // product or an instruction.
+        Case{"Saved on Google Drive. Kindly Close the ticket. Click Close. Test Drive today.",
+             "LOCATION", {}},
+        Case{"Lives on Waiyaki Way near 12 Acacia Close", "LOCATION", {"Waiyaki Way", "12 Acacia Close"}},
+        Case{"Meet at Riverside Drive. Riverside Drive office", "LOCATION", {"Riverside Drive"}},
         // After a place phrase, a capitalized word no list holds is a place.
         Case{"She lives in Iten. Anaishi Lodwar.", "LOCATION", {"Iten", "Lodwar"}},
         Case{"I live in Iten. Anaishi katika Maralal", "LOCATION", {"Iten", "Maralal"}},

@@ -342,7 +342,30 @@ bool street_check(Candidate& c) {
   }
   if (!any_name) return false;
   if (first_kept != name) c.begin += first_kept;  // drop the sentence words (and a number before)
-  return true;
+  // "Close", "Drive" and "Way" are also a button, a disk and a manner ("click Close", "Google
+  // Drive", "Any Way"): those need a house number, or a preposition before the street name and a
+  // name that is not a product or an instruction.
+  const std::string_view street = s.substr(street_word + 1);
+  if (street != "Close" && street != "Drive" && street != "Way") return true;
+  if (name != 0 && first_kept == name) return true;  // kept its house number
+  auto lower_word = [&](std::size_t b, std::size_t e) {
+    std::string w(c.text.substr(b, e - b));
+    for (char& ch : w) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return w;
+  };
+  static const std::unordered_set<std::string> prepositions = {
+      "at", "along", "on", "off", "in", "near", "opposite", "via", "into", "from", "to", "past"};
+  static const std::unordered_set<std::string> not_streets = {
+      "google", "usb", "hard", "flash", "disk", "network", "shared", "test", "cloud", "thumb",
+      "pen", "external", "one", "team", "click", "press", "select", "tap", "hit", "kindly",
+      "account", "window", "file", "ticket", "case", "any", "which", "no", "my", "your"};
+  std::size_t e = c.begin;
+  while (e > 0 && c.text[e - 1] == ' ') --e;
+  std::size_t b = e;
+  while (b > 0 && std::isalpha(static_cast<unsigned char>(c.text[b - 1]))) --b;
+  if (b == e || prepositions.count(lower_word(b, e)) == 0) return false;
+  const std::size_t first_end = c.text.find_first_of(" -", c.begin);
+  return not_streets.count(lower_word(c.begin, std::min(first_end, c.end))) == 0;
 }
 
 std::vector<RecognizerSpec> make_builtins() {

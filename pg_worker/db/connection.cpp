@@ -170,6 +170,7 @@ std::int64_t Rows::integer() const { return std::stoll(scalar()); }
 struct Connection::Impl {
   explicit Impl(const std::string& dsn) : conn(dsn) {}
   pqxx::connection conn;
+  std::string time_zone;  // the session's TimeZone before the worker pinned it to UTC
 };
 
 Connection::Connection(const std::string& dsn) {
@@ -183,12 +184,17 @@ Connection::Connection(const std::string& dsn) {
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   impl_->conn.inhibit_reactivation(true);
 #pragma GCC diagnostic pop
-  // The filter checker assumes standard strings; values read as text are parsed by the masks, so
-  // their format is pinned whatever PGOPTIONS, the role or the database set (DateStyle SQL, DMY
-  // would turn 2025-03-31 into 31/03/2025); the name shows in pg_stat_activity.
+  // The filter checker assumes standard strings; values read as text are parsed by the masks and
+  // cursors round-trip as text, so their format is pinned whatever PGOPTIONS, the role or the
+  // database set (DateStyle SQL, DMY would turn 2025-03-31 into 31/03/2025; a time zone with
+  // daylight saving would order cursor texts out of time order); the name shows in
+  // pg_stat_activity. The zone the session had is kept: it says how the application's
+  // `timestamp without time zone` values are meant.
+  impl_->time_zone = exec("SELECT current_setting('TimeZone')").scalar();
   const auto [sql, params] = set_config({{"standard_conforming_strings", "on"},
                                          {"DateStyle", "ISO, YMD"},
                                          {"IntervalStyle", "postgres"},
+                                         {"TimeZone", "UTC"},
                                          {"extra_float_digits", "3"},
                                          {"bytea_output", "hex"},
                                          {"application_name", "anonkit-worker"}},
@@ -211,6 +217,7 @@ std::string Connection::quote_name(std::string_view identifier) const {
 
 int Connection::server_version() const { return impl_->conn.server_version(); }
 int Connection::backend_pid() const { return impl_->conn.backendpid(); }
+const std::string& Connection::time_zone() const { return impl_->time_zone; }
 
 struct Transaction::Impl {
   std::unique_ptr<pqxx::dbtransaction> tx;

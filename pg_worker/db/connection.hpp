@@ -64,6 +64,9 @@ class Connection {
   [[nodiscard]] std::string quote_name(std::string_view identifier) const;
   [[nodiscard]] int server_version() const;
   [[nodiscard]] int backend_pid() const;
+  // The TimeZone the session was given (PGTZ, PGOPTIONS, the role's or database's settings) before
+  // the worker pinned its own to UTC: the zone `timestamp without time zone` values are read in.
+  [[nodiscard]] const std::string& time_zone() const;
 
  private:
   friend class Transaction;

@@ -271,7 +271,7 @@ int run_cli(int argc, char** argv) noexcept {
       db::Connection conn(dsn);
       require_schema(conn);
       if (status->parsed()) {
-        print(status_report(conn, json));
+        print(status_report(conn, json, ropts.keyring));
         return kExitOk;
       }
       int problems = 0;

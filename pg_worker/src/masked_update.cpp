@@ -58,7 +58,7 @@ std::uint64_t write_masked(db::Connection& conn, db::Transaction& tx, const Tabl
                            const std::vector<MaskedColumn>& masks,
                            const std::vector<std::vector<db::Value>>& rows,
                            const std::vector<std::string>& nulled, const policy::MaskContext& ctx,
-                           std::vector<std::string>* new_ids) {
+                           std::vector<std::string>* new_ids, const WriteOptions& options) {
   if (rows.empty()) return 0;
   const std::size_t nmatch = match.size();
   std::vector<std::vector<db::Value>> arrays(nmatch + masks.size());
@@ -71,7 +71,7 @@ std::uint64_t write_masked(db::Connection& conn, db::Transaction& tx, const Tabl
     }
   }
   db::Params params;
-  std::string unnest, names, set, where;
+  std::string unnest, names, set, where, changed;
   for (std::size_t i = 0; i < arrays.size(); ++i) {
     params.push_back(db::text_array(arrays[i]));
     unnest += fmt::format("{}CAST(${} AS text[])", i ? ", " : "", i + 1);
@@ -84,24 +84,35 @@ std::uint64_t write_masked(db::Connection& conn, db::Transaction& tx, const Tabl
     const ColumnInfo& c = *masks[m].column;
     if (std::find(nulled.begin(), nulled.end(), c.name) != nulled.end()) continue;
     const std::string v = fmt::format("v.v{}", nmatch + m);
-    set +=
-        fmt::format("{}{} = {}", set.empty() ? "" : ", ", conn.quote_name(c.name),
-                    c.with_time_zone ? fmt::format("(CAST({} AS timestamp) AT TIME ZONE 'UTC')", v)
-                                     : fmt::format("CAST({} AS {})", v, c.type));
+    const std::string value = c.with_time_zone
+                                  ? fmt::format("(CAST({} AS timestamp) AT TIME ZONE 'UTC')", v)
+                                  : fmt::format("CAST({} AS {})", v, c.type);
+    set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", conn.quote_name(c.name), value);
+    changed += fmt::format("{}t.{} IS DISTINCT FROM {}", changed.empty() ? "" : " OR ",
+                           conn.quote_name(c.name), value);
   }
-  for (const auto& n : nulled)
+  for (const auto& n : nulled) {
     set += fmt::format("{}{} = NULL", set.empty() ? "" : ", ", conn.quote_name(n));
+    changed += fmt::format("{}t.{} IS NOT NULL", changed.empty() ? "" : " OR ", conn.quote_name(n));
+  }
+  if (options.only_changed) where += fmt::format(" AND ({})", changed);
+  std::string returning;
+  if (new_ids) returning = "t.tableoid::text || '/' || t.ctid::text";
+  for (const auto& e : options.returning)
+    returning += fmt::format("{}({})::text", returning.empty() ? "" : ", ", e);
   // Few rows found by key: a hash or merge join would read the whole table (the planner cannot
   // see how few rows unnest() yields).
   tx.set_local({{"enable_hashjoin", "off"}, {"enable_mergejoin", "off"}});
-  const auto r =
-      tx.exec(fmt::format("UPDATE {} t SET {} FROM unnest({}) AS v({}) WHERE {}{}", table.qualified,
-                          set, unnest, names, where,
-                          new_ids ? " RETURNING t.tableoid::text || '/' || t.ctid::text" : ""),
-              params);
-  if (new_ids)
-    for (const auto& row : r.rows) new_ids->push_back(*row[0]);
-  return new_ids ? r.size() : r.affected;
+  const auto r = tx.exec(fmt::format("UPDATE {} t SET {} FROM unnest({}) AS v({}) WHERE {}{}{}",
+                                     table.qualified, set, unnest, names, where,
+                                     returning.empty() ? "" : " RETURNING ", returning),
+                         params);
+  const std::size_t skip = new_ids ? 1 : 0;
+  for (const auto& row : r.rows) {
+    if (new_ids) new_ids->push_back(*row[0]);
+    if (options.returned) options.returned->emplace_back(row.begin() + skip, row.end());
+  }
+  return returning.empty() ? r.affected : r.size();
 }
 
 }  // namespace anonkit::pg

@@ -29,6 +29,15 @@ struct MaskedColumn {
 [[nodiscard]] std::string masked_read(db::Connection& conn, const std::string& alias,
                                       const ColumnInfo& c);
 
+struct WriteOptions {
+  // Rows whose masked columns already hold their masked values are left as they are (and not
+  // counted): re-applying an idempotent mask writes nothing.
+  bool only_changed = false;
+  // Expressions on alias t returned per updated row, as text, into `returned`.
+  std::vector<std::string> returning;
+  std::vector<std::vector<db::Value>>* returned = nullptr;
+};
+
 // One UPDATE over `rows`: each row is the match values (in `match` order: an SQL expression on
 // alias t and the type its bound text is cast to), then the read value of each mask. `nulled`
 // columns are set to NULL in the same statement (and not masked). Returns the rows updated; with
@@ -38,6 +47,7 @@ std::uint64_t write_masked(db::Connection& conn, db::Transaction& tx, const Tabl
                            const std::vector<MaskedColumn>& masks,
                            const std::vector<std::vector<db::Value>>& rows,
                            const std::vector<std::string>& nulled, const policy::MaskContext& ctx,
-                           std::vector<std::string>* new_ids = nullptr);
+                           std::vector<std::string>* new_ids = nullptr,
+                           const WriteOptions& options = {});
 
 }  // namespace anonkit::pg

@@ -18,7 +18,8 @@ nlohmann::json value(const db::Value& v) { return v ? nlohmann::json(*v) : nlohm
 
 }  // namespace
 
-std::string status_report(db::Connection& conn, bool json) {
+std::string status_report(db::Connection& conn, bool json,
+                          std::shared_ptr<const pseudo::Keyring> keyring) {
   const auto rules = conn.exec(
       "SELECT r.name, r.table_name, r.time_column, r.keep::text, r.action, r.enabled::text, "
       "l.status, l.started_at::text, l.rows::text, l.error "
@@ -33,7 +34,7 @@ std::string status_report(db::Connection& conn, bool json) {
     nlohmann::json backlog;
     std::string backlog_text = "?";
     try {
-      const auto n = retention_backlog(conn, *r[0]);
+      const auto n = retention_backlog(conn, *r[0], keyring);
       backlog = n;
       backlog_text = std::to_string(n);
     } catch (const std::exception&) {  // doctor and the run itself say why

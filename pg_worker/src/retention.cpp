@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <thread>
+#include <unordered_map>
 
 #include "anonkit/error.hpp"
 #include "anonkit/policy/column_mask.hpp"
@@ -29,6 +31,7 @@ constexpr double kIndexShare = 0.3;
 struct Rule {
   std::string id, name, table_name, time_column, keep, action;
   std::optional<std::string> mask, filter;
+  std::string digest;  // of the masks and filter: a change re-checks every row behind the cursor
 };
 
 // A rule checked against the catalog: everything its statements need, already quoted.
@@ -138,19 +141,27 @@ class RuleRun {
       : conn_(conn), p_(plan), o_(options), out_(out), ctx_(options.keyring) {}
 
   void compute_cutoff() {
-    const std::string now = o_.as_of ? "CAST($2 AS timestamptz)" : std::string("now()");
+    const std::string now = o_.as_of ? "CAST($3 AS timestamptz)" : std::string("now()");
     if (o_.as_of) {
       const auto future = conn_.exec("SELECT CAST($1 AS timestamptz) > now()", {*o_.as_of});
       if (future.scalar() == "t")
         throw InvalidArgument(fmt::format(
             "anonkit: --as-of {} is in the future: expected a time at or before now", *o_.as_of));
     }
-    db::Params params{p_.rule.keep};
+    // `keep` is counted on the application's calendar (its TimeZone: months and days across a
+    // daylight-saving change), and a `timestamp without time zone` or `date` column is read in it.
+    db::Params params{p_.rule.keep, conn_.time_zone()};
     if (o_.as_of) params.push_back(*o_.as_of);
-    const auto r = conn_.exec(fmt::format("SELECT CAST({0} - CAST($1 AS interval) AS {1})::text, "
-                                          "({0} - CAST($1 AS interval))::text",
-                                          now, p_.time->type),
-                              params);
+    const std::string local =
+        fmt::format("(({} AT TIME ZONE $2) - CAST($1 AS interval))", now);
+    const std::string in_type = p_.time->with_time_zone
+                                    ? fmt::format("({} AT TIME ZONE $2)", local)
+                                    : fmt::format("CAST({} AS {})", local, p_.time->type);
+    const std::string as_tz = p_.time->with_time_zone
+                                  ? in_type
+                                  : fmt::format("(CAST({} AS timestamp) AT TIME ZONE $2)", in_type);
+    const auto r =
+        conn_.exec(fmt::format("SELECT ({})::text, ({})::text", in_type, as_tz), params);
     cutoff_ = *r.rows[0][0];
     cutoff_tz_ = *r.rows[0][1];
     out_.cutoff = cutoff_;
@@ -159,13 +170,15 @@ class RuleRun {
   const std::string& cutoff_tz() const { return cutoff_tz_; }
 
   void dry_run() {
-    std::string where = past_cutoff();
-    db::Params params{cutoff_};
-    if (p_.rule.action == "anonymize") add_cursor_condition(load_cursor(), where, params);
+    if (p_.rule.action == "anonymize") {
+      // The run's own passes, reading only: rows whose masked values would change.
+      anonymize(/*write=*/false);
+      return;
+    }
     const auto r =
         conn_.exec(fmt::format("SELECT count(*), min({0})::text, max({0})::text FROM {1} WHERE {2}",
-                               q(p_.time->name), p_.table.qualified, where),
-                   params);
+                               q(p_.time->name), p_.table.qualified, past_cutoff()),
+                   {cutoff_});
     out_.rows = std::stoll(*r.rows[0][0]);
     out_.oldest = r.rows[0][1];
     out_.newest = r.rows[0][2];
@@ -196,21 +209,18 @@ class RuleRun {
   }
 
   void batches() {
-    std::optional<std::int64_t> total;
-    if (o_.progress && isatty(STDERR_FILENO)) total = pending();
-    Progress progress(o_.progress, p_.rule.name, total);
     if (p_.rule.action == "anonymize") {
-      std::vector<db::Value> last = load_cursor();
-      std::int64_t size = o_.batch.value_or(kFirstBatch);
-      run_batches(progress, size, o_.batch.has_value(),
-                  [&](std::int64_t n) { return anonymize_batch(n, last); });
+      anonymize(/*write=*/true);
     } else {
+      std::optional<std::int64_t> total;
+      if (o_.progress && isatty(STDERR_FILENO)) total = pending();
+      Progress progress(o_.progress, p_.rule.name, total);
       for (const Leaf& leaf : leaves()) {
         if (stopping()) break;
         delete_leaf(leaf, progress);
       }
+      progress.done();
     }
-    progress.done();
     if (stopping()) out_.status = "stopped";
   }
 
@@ -262,15 +272,6 @@ class RuleRun {
                .scalar() == "t";
   }
 
-  std::string column_list(const std::vector<const ColumnInfo*>& cols, std::string_view prefix,
-                          std::string_view suffix = "") const {
-    std::string s;
-    for (const auto* c : cols) {
-      if (!s.empty()) s += ", ";
-      s += fmt::format("{}{}{}", prefix, q(c->name), suffix);
-    }
-    return s;
-  }
 
   // Appends "position after `last` in keyset order" to `where`, binding `last`.
   void add_cursor_condition(const std::vector<db::Value>& last, std::string& where,
@@ -288,9 +289,28 @@ class RuleRun {
     where += fmt::format(" AND ({}) > ({})", lhs, rhs);
   }
 
-  std::vector<db::Value> load_cursor() {
+  // Appends "at or before `upper` in keyset order" to `where`, binding `upper`.
+  void add_upper_condition(const std::vector<db::Value>& upper, std::string& where,
+                           db::Params& params) const {
+    std::string lhs, rhs;
+    for (std::size_t i = 0; i < p_.order.size(); ++i) {
+      params.push_back(upper[i]);
+      lhs += (i ? ", " : "") + q(p_.order[i]->name);
+      rhs += (i ? ", " : "") + cast(fmt::format("${}", params.size()), *p_.order[i]);
+    }
+    where += fmt::format(" AND ({}) <= ({})", lhs, rhs);
+  }
+
+  // Where the rule's anonymize runs stopped, and what the last complete run checked.
+  struct Cursor {
+    std::vector<db::Value> last;         // (time, key...) of the last row passed; empty: none yet
+    std::optional<std::string> horizon;  // row versions older than this were checked
+    std::optional<std::string> digest;   // of the masks and filter they were checked against
+  };
+
+  Cursor load_cursor() {
     const auto r = conn_.exec(
-        "SELECT c.last_time, u.k FROM anonkit.retention_cursors c, "
+        "SELECT c.last_time, u.k, c.horizon::text, c.rule_digest FROM anonkit.retention_cursors c, "
         "unnest(c.last_key) WITH ORDINALITY AS u(k, ord) "
         "WHERE c.rule = $1 AND c.table_name = $2 AND c.time_column = $3 ORDER BY u.ord",
         {p_.rule.name, p_.table.display, p_.time->name});
@@ -298,12 +318,15 @@ class RuleRun {
     if (r.size() != p_.key.size())
       throw InvalidArgument(fmt::format(
           "anonkit: the saved cursor has {} key columns but {} has {}: the primary key changed. "
-          "Delete the rule's row in anonkit.retention_cursors only if no row was anonymized "
-          "since, or rows would be anonymized twice",
+          "Delete the rule's row in anonkit.retention_cursors: the next run re-checks every "
+          "row past the cutoff (keyed masks are not applied twice: the ledger remembers them)",
           r.size(), p_.table.display, p_.key.size()));
-    std::vector<db::Value> last{r.rows[0][0]};
-    for (const auto& row : r.rows) last.push_back(row[1]);
-    return last;
+    Cursor c;
+    c.last.push_back(r.rows[0][0]);
+    for (const auto& row : r.rows) c.last.push_back(row[1]);
+    c.horizon = r.rows[0][2];
+    c.digest = r.rows[0][3];
+    return c;
   }
 
   // A table, or each leaf partition of a partitioned one: physical row ids are per leaf.
@@ -332,13 +355,11 @@ class RuleRun {
     return out;
   }
 
-  // Rows still to do, for the progress line's ETA.
+  // Rows still to delete, for the progress line's ETA.
   std::int64_t pending() {
-    std::string where = past_cutoff();
-    db::Params params{cutoff_};
-    if (p_.rule.action == "anonymize") add_cursor_condition(load_cursor(), where, params);
     return conn_
-        .exec(fmt::format("SELECT count(*) FROM {} WHERE {}", p_.table.qualified, where), params)
+        .exec(fmt::format("SELECT count(*) FROM {} WHERE {}", p_.table.qualified, past_cutoff()),
+              {cutoff_})
         .integer();
   }
 
@@ -472,7 +493,77 @@ class RuleRun {
     return std::max<std::int64_t>(deleted, 1);
   }
 
-  std::int64_t anonymize_batch(std::int64_t size, std::vector<db::Value>& last) {
+  // ---- anonymize ----
+  // Two passes per run, each row checked before it is written: first the rows behind the saved
+  // cursor that were written since the last complete run (all of them when the masks or filter
+  // changed since), then the rows after it, moving the cursor. A masked column is written only
+  // when its value is not already the masked one: an idempotent mask is its own check (the
+  // UPDATE skips a row whose values would not change), a keyed one is checked in the ledger.
+  struct Pass {
+    std::vector<db::Value> upper;      // behind the cursor: at or before this position
+    std::optional<std::string> since;  // behind: only row versions written since this xid
+    bool write = true;                 // false: count what a run would change
+    [[nodiscard]] bool forward() const { return upper.empty(); }
+  };
+
+  void anonymize(bool write) {
+    // Every transaction that commits from here on has an id at or past this horizon.
+    const auto snap = conn_.exec(
+        "SELECT txid_snapshot_xmin(s)::text, txid_snapshot_xmax(s)::text "
+        "FROM txid_current_snapshot() s");
+    const std::string horizon = *snap.rows[0][0];
+    const std::int64_t next = std::stoll(*snap.rows[0][1]);
+    const Cursor cur = load_cursor();
+    Progress progress(o_.progress && write, p_.rule.name, std::nullopt);
+    std::int64_t size = o_.batch.value_or(kFirstBatch);
+    if (!cur.last.empty()) {
+      Pass behind;
+      behind.upper = cur.last;
+      behind.write = write;
+      // Incremental while the masks and filter are those last checked and the horizon is
+      // comparable: age() counts in 32 bits, so one over 2^30 transactions old re-checks all.
+      if (cur.horizon && cur.digest == p_.rule.digest) {
+        const std::int64_t h = std::stoll(*cur.horizon);
+        const std::int64_t low = h & 0xffffffff;
+        if (next - h < (std::int64_t{1} << 30) && low >= 3) behind.since = std::to_string(low);
+      }
+      std::vector<db::Value> pos;
+      run_batches(progress, size, o_.batch.has_value(),
+                  [&](std::int64_t n) { return anonymize_batch(n, pos, behind); });
+    }
+    if (!stopping()) {
+      Pass forward;
+      forward.write = write;
+      std::vector<db::Value> last = cur.last;
+      run_batches(progress, size, o_.batch.has_value(),
+                  [&](std::int64_t n) { return anonymize_batch(n, last, forward); });
+    }
+    progress.done();
+    if (write && !stopping())
+      (void)conn_.exec(
+          "UPDATE anonkit.retention_cursors SET horizon = CAST($2 AS bigint), rule_digest = $3 "
+          "WHERE rule = $1",
+          {p_.rule.name, horizon, p_.rule.digest});
+  }
+
+  // The ledger's names for a keyed cell and for the value written into it: HMACs under the key
+  // file's key, 16 bytes, hex.
+  std::string ledger_mac(std::string_view purpose, const ColumnInfo& column,
+                         const std::vector<db::Value>& parts) const {
+    std::string input = p_.rule.id;
+    input += '\0';
+    input += column.name;
+    for (const auto& v : parts) {
+      input += '\0';
+      input += v.value_or("");
+    }
+    const auto mac = ctx_.pseudonymizer().mac(purpose, input);
+    std::string hex;
+    for (std::size_t i = 0; i < 16; ++i) hex += fmt::format("{:02x}", mac[i]);
+    return hex;
+  }
+
+  std::int64_t anonymize_batch(std::int64_t size, std::vector<db::Value>& last, const Pass& pass) {
     db::Transaction tx(conn_);
     // The batch's rows are few and found by key: a hash or merge join would read the whole table
     // (the planner cannot see how few rows unnest() yields).
@@ -480,42 +571,147 @@ class RuleRun {
     db::Params params{cutoff_, std::to_string(size)};
     std::string where = past_cutoff();
     add_cursor_condition(last, where, params);
-    std::string select = column_list(p_.order, "", "::text");
+    if (!pass.forward()) add_upper_condition(pass.upper, where, params);
+    if (pass.since) {
+      params.push_back(*pass.since);
+      where += fmt::format(" AND age({}.xmin) <= age(CAST(${} AS xid))", p_.table.qualified,
+                           params.size());
+    }
+    // Table-qualified in ORDER BY: a bare name would sort by the select list's text of the same
+    // name (ids as text, 10 before 9), out of the keyset's order, and rows would be passed over.
     // No alias: a rule's filter may name the table.
+    std::string select, order;
+    for (std::size_t i = 0; i < p_.order.size(); ++i) {
+      const std::string col = fmt::format("{}.{}", p_.table.qualified, q(p_.order[i]->name));
+      select += fmt::format("{}{}::text", i ? ", " : "", col);
+      order += fmt::format("{}{}", i ? ", " : "", col);
+    }
     for (const auto& m : p_.masks)
       select += ", " + masked_read(conn_, p_.table.qualified, *m.column);
     // FOR UPDATE, not SKIP LOCKED: the cursor moves past every row it passes, so none may be
     // skipped. A row held too long by an application makes the batch time out and retry.
-    const auto rows =
-        tx.exec(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} "
-                            "LIMIT CAST($2 AS bigint) FOR UPDATE",
-                            select, p_.table.qualified, where, column_list(p_.order, "")),
-                params);
+    const auto rows = tx.exec(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} "
+                                          "LIMIT CAST($2 AS bigint){}",
+                                          select, p_.table.qualified, where, order,
+                                          pass.write ? " FOR UPDATE" : ""),
+                              params);
     if (rows.empty()) return 0;
-    // The key then the masked columns' values: what write_masked takes.
-    const std::size_t nkey = p_.key.size();
-    std::vector<std::vector<db::Value>> values;
-    values.reserve(rows.size());
-    for (const auto& row : rows.rows) {
-      std::vector<db::Value> v(row.begin() + 1, row.begin() + 1 + static_cast<long>(nkey));
-      v.insert(v.end(), row.begin() + static_cast<long>(p_.order.size()), row.end());
-      values.push_back(std::move(v));
+    const std::size_t nkey = p_.key.size(), norder = p_.order.size();
+    const auto key_of = [&](const std::vector<db::Value>& row) {
+      return std::vector<db::Value>(row.begin() + 1, row.begin() + 1 + static_cast<long>(nkey));
+    };
+
+    // Per row, which keyed cells are still to write ('1'): not in the ledger, or their value is no
+    // longer the one written there. Without a key (status), every one counts as to do.
+    std::vector<std::size_t> keyed;
+    for (std::size_t m = 0; m < p_.masks.size(); ++m)
+      if (p_.masks[m].mask.needs_key()) keyed.push_back(m);
+    std::vector<std::string> todo(rows.size(), std::string(keyed.size(), '1'));
+    if (!keyed.empty() && ctx_.has_key()) {
+      std::vector<std::vector<std::string>> cells(rows.size());
+      std::vector<db::Value> wanted;
+      for (std::size_t r = 0; r < rows.size(); ++r)
+        for (const std::size_t m : keyed) {
+          cells[r].push_back(ledger_mac("anonkit-retention-cell", *p_.masks[m].column,
+                                        key_of(rows.rows[r])));
+          wanted.emplace_back(cells[r].back());
+        }
+      std::unordered_map<std::string, std::string> written;
+      for (const auto& row :
+           tx.exec("SELECT encode(cell, 'hex'), encode(written, 'hex') FROM "
+                   "anonkit.retention_ledger WHERE rule_id = CAST($1 AS bigint) AND cell = "
+                   "ANY(ARRAY(SELECT decode(c, 'hex') FROM unnest(CAST($2 AS text[])) c))",
+                   {p_.rule.id, db::text_array(wanted)})
+               .rows)
+        written.emplace(*row[0], *row[1]);
+      for (std::size_t r = 0; r < rows.size(); ++r)
+        for (std::size_t j = 0; j < keyed.size(); ++j) {
+          const auto& v = rows.rows[r][norder + keyed[j]];
+          const auto w = written.find(cells[r][j]);
+          const bool done = !v || (w != written.end() &&
+                                   w->second == ledger_mac("anonkit-retention-written",
+                                                           *p_.masks[keyed[j]].column, {v}));
+          todo[r][j] = done ? '0' : '1';
+        }
     }
-    std::vector<std::pair<std::string, std::string>> match;
-    for (const auto* k : p_.key) match.emplace_back("t." + q(k->name), k->type);
-    (void)write_masked(conn_, tx, p_.table, match, p_.masks, values, {}, ctx_);
+
+    std::int64_t changed = 0;
+    if (!pass.write) {
+      for (std::size_t r = 0; r < rows.size(); ++r) {
+        bool change = todo[r].find('1') != std::string::npos;
+        for (std::size_t m = 0; m < p_.masks.size() && !change; ++m) {
+          if (p_.masks[m].mask.needs_key()) continue;
+          const auto& v = rows.rows[r][norder + m];
+          change = p_.masks[m].mask.apply(v ? std::optional<std::string_view>(*v) : std::nullopt,
+                                          p_.masks[m].column->kind, ctx_) != v;
+        }
+        changed += change ? 1 : 0;
+      }
+    } else {
+      std::map<std::string, std::vector<std::size_t>> groups;  // by the keyed cells to write
+      for (std::size_t r = 0; r < rows.size(); ++r) groups[todo[r]].push_back(r);
+      std::vector<std::pair<std::string, std::string>> match;
+      for (const auto* k : p_.key) match.emplace_back("t." + q(k->name), k->type);
+      std::vector<db::Value> ledger_cells, ledger_written;
+      for (const auto& [pattern, members] : groups) {
+        std::vector<MaskedColumn> masks;
+        std::vector<std::size_t> columns;  // index in p_.masks
+        std::vector<const ColumnInfo*> keyed_written;
+        for (std::size_t m = 0, j = 0; m < p_.masks.size(); ++m) {
+          const bool is_keyed = p_.masks[m].mask.needs_key();
+          if (is_keyed && pattern[j++] == '0') continue;
+          masks.push_back(p_.masks[m]);
+          columns.push_back(m);
+          if (is_keyed) keyed_written.push_back(p_.masks[m].column);
+        }
+        if (masks.empty()) continue;
+        std::vector<std::vector<db::Value>> values;
+        for (const std::size_t r : members) {
+          auto v = key_of(rows.rows[r]);
+          for (const std::size_t m : columns) v.push_back(rows.rows[r][norder + m]);
+          values.push_back(std::move(v));
+        }
+        WriteOptions w;
+        w.only_changed = true;
+        for (const auto* k : p_.key) w.returning.push_back("t." + q(k->name));
+        for (const auto* c : keyed_written) w.returning.push_back(masked_read(conn_, "t", *c));
+        std::vector<std::vector<db::Value>> back;
+        if (!keyed_written.empty()) w.returned = &back;
+        changed += static_cast<std::int64_t>(
+            write_masked(conn_, tx, p_.table, match, masks, values, {}, ctx_, nullptr, w));
+        for (const auto& row : back) {
+          const std::vector<db::Value> key(row.begin(), row.begin() + static_cast<long>(nkey));
+          for (std::size_t j = 0; j < keyed_written.size(); ++j) {
+            const auto& v = row[nkey + j];
+            if (!v) continue;
+            ledger_cells.emplace_back(ledger_mac("anonkit-retention-cell", *keyed_written[j], key));
+            ledger_written.emplace_back(
+                ledger_mac("anonkit-retention-written", *keyed_written[j], {v}));
+          }
+        }
+      }
+      if (!ledger_cells.empty())
+        (void)tx.exec(
+            "INSERT INTO anonkit.retention_ledger (rule_id, cell, written) "
+            "SELECT CAST($1 AS bigint), decode(c, 'hex'), decode(w, 'hex') "
+            "FROM unnest(CAST($2 AS text[]), CAST($3 AS text[])) AS u(c, w) "
+            "ON CONFLICT (rule_id, cell) DO UPDATE SET written = excluded.written",
+            {p_.rule.id, db::text_array(ledger_cells), db::text_array(ledger_written)});
+      const auto& end = rows.rows.back();
+      if (pass.forward())
+        (void)tx.exec(
+            "INSERT INTO anonkit.retention_cursors (rule, table_name, time_column, last_time, "
+            "last_key, updated_at) VALUES ($1, $2, $3, $4, CAST($5 AS text[]), now()) "
+            "ON CONFLICT (rule) DO UPDATE SET table_name = excluded.table_name, "
+            "time_column = excluded.time_column, last_time = excluded.last_time, "
+            "last_key = excluded.last_key, updated_at = excluded.updated_at",
+            {p_.rule.name, p_.table.display, p_.time->name, end[0],
+             db::text_array(key_of(end))});
+      tx.commit();
+    }
+    out_.rows += changed;
     const auto& end = rows.rows.back();
-    std::vector<db::Value> key(end.begin() + 1, end.begin() + 1 + static_cast<long>(nkey));
-    (void)tx.exec(
-        "INSERT INTO anonkit.retention_cursors (rule, table_name, time_column, last_time, "
-        "last_key, updated_at) VALUES ($1, $2, $3, $4, CAST($5 AS text[]), now()) "
-        "ON CONFLICT (rule) DO UPDATE SET table_name = excluded.table_name, "
-        "time_column = excluded.time_column, last_time = excluded.last_time, "
-        "last_key = excluded.last_key, updated_at = excluded.updated_at",
-        {p_.rule.name, p_.table.display, p_.time->name, end[0], db::text_array(key)});
-    tx.commit();
-    out_.rows += static_cast<std::int64_t>(rows.size());
-    last.assign(end.begin(), end.begin() + static_cast<long>(p_.order.size()));
+    last.assign(end.begin(), end.begin() + static_cast<long>(norder));
     return static_cast<std::int64_t>(rows.size());
   }
 
@@ -536,12 +732,14 @@ std::vector<Rule> load_rules(db::Connection& conn, const RetentionOptions& optio
   }
   std::vector<Rule> rules;
   for (const auto& r : conn.exec(fmt::format("SELECT id::text, name, table_name, time_column, "
-                                             "keep::text, action, mask::text, filter, enabled "
+                                             "keep::text, action, mask::text, filter, "
+                                             "encode(sha256(convert_to(coalesce(mask::text, '') "
+                                             "|| chr(10) || coalesce(filter, ''), 'UTF8')), 'hex') "
                                              "FROM anonkit.retention_rules WHERE {} ORDER BY name",
                                              where),
                                  params)
                            .rows)
-    rules.push_back({*r[0], *r[1], *r[2], *r[3], *r[4], *r[5], r[6], r[7]});
+    rules.push_back({*r[0], *r[1], *r[2], *r[3], *r[4], *r[5], r[6], r[7], *r[8]});
   if (options.rule && rules.empty())
     throw InvalidArgument(
         fmt::format("anonkit: there is no retention rule named '{}'", *options.rule));
@@ -634,8 +832,11 @@ void run_rule(db::Connection& conn, const Rule& rule, const RetentionOptions& op
 
 }  // namespace
 
-std::int64_t retention_backlog(db::Connection& conn, const std::string& name) {
+std::int64_t retention_backlog(db::Connection& conn, const std::string& name,
+                               std::shared_ptr<const pseudo::Keyring> keyring) {
   RetentionOptions options;
+  options.keyring = std::move(keyring);
+  options.progress = false;
   options.rule = name;
   options.dry_run = true;
   options.require_keys = false;  // counts only: keyed masks need no key

@@ -49,8 +49,11 @@ struct RuleOutcome {
 [[nodiscard]] std::vector<RuleOutcome> run_retention(const std::string& dsn,
                                                      const RetentionOptions& options);
 
-// Rows of rule `name` past its cutoff right now that a run would still process (for anonymize:
-// after its cursor). Throws InvalidArgument when the rule does not validate.
-[[nodiscard]] std::int64_t retention_backlog(db::Connection& conn, const std::string& name);
+// Rows of rule `name` past its cutoff right now that a run would still change (for anonymize: the
+// dry run's count; keyed cells count as to do without a keyring). Throws InvalidArgument when the
+// rule does not validate.
+[[nodiscard]] std::int64_t retention_backlog(
+    db::Connection& conn, const std::string& name,
+    std::shared_ptr<const pseudo::Keyring> keyring = nullptr);
 
 }  // namespace anonkit::pg

@@ -87,6 +87,61 @@ TEST(ColumnMask, BucketsKeepTheColumnType) {
   EXPECT_EQ(masked("bucket:year", "1987-06-05", K::kText), "1987");
 }
 
+// Retention re-checks rows behind its cursor by re-applying unkeyed masks: each must be its own
+// fixed point (mask(mask(v)) = mask(v)) on every value, or a run would rewrite masked rows forever
+// and count them as anonymized again. Keyed strategies are not, and say so (needs_key: the ledger
+// checks them instead); the negative control shows the property can fail.
+TEST(ColumnMask, UnkeyedMasksAreTheirOwnFixedPoints) {
+  static const MaskContext ctx(test_key());
+  const std::vector<std::string> texts{
+      "wanjiru@example.com", "Call +254 712 345 678 or mail a.b@x.co today", "4111 1111 1111 1111",
+      "GB82WEST12345698765432", "Jane Achieng Otieno", "192.168.10.200", "00:1a:2b:3c:4d:5e",
+      "https://jane:pw@clinic.example/p?name=Jane+Doe&phone=0712345678", "2024-03-10",
+      "ID 12345678, KRA PIN A012345678Z", "[EMAIL] and [PHONE]", "", "x", "née Müller, 0712-345-678",
+      "P.O. Box 12345-00100 Nairobi", "***", "j***@example.com"};
+  const std::vector<std::string> text_specs{"null", "redact", "redact:EMAIL", "email", "phone",
+                                            "card", "iban", "ssn", "name", "ip", "mac", "url",
+                                            "date", "id", "all", "text"};
+  for (const auto& spec : text_specs) {
+    const auto m = ColumnMask::parse(spec);
+    EXPECT_FALSE(m.needs_key()) << spec;
+    for (const auto& t : texts) {
+      const auto once = m.apply(t, K::kText, ctx);
+      const auto twice =
+          m.apply(once ? std::optional<std::string_view>(*once) : std::nullopt, K::kText, ctx);
+      EXPECT_EQ(once, twice) << spec << " is not its own fixed point";
+    }
+  }
+  const std::vector<std::pair<std::string, K>> typed{
+      {"bucket:10", K::kInteger},  {"bucket:2.5", K::kNumeric}, {"bucket:year", K::kDate},
+      {"bucket:month", K::kDate},  {"bucket:week", K::kDate},   {"bucket:quarter", K::kTimestamp},
+      {"bucket:hour", K::kTimestamp}, {"bucket:day", K::kTimestamp}};
+  const std::vector<std::string> ints{"0", "7", "-13", "1234567", "99"};
+  const std::vector<std::string> numerics{"0.1", "-2.6", "1e3", "17.49"};
+  const std::vector<std::string> dates{"2024-03-10", "2020-02-29", "1999-12-31"};
+  const std::vector<std::string> stamps{"2024-03-10 15:04:05", "2020-02-29 23:59:59.999999"};
+  for (const auto& [spec, kind] : typed) {
+    const auto m = ColumnMask::parse(spec);
+    const auto& values = kind == K::kInteger   ? ints
+                         : kind == K::kNumeric ? numerics
+                         : kind == K::kDate    ? dates
+                                               : stamps;
+    for (const auto& v : values) {
+      const auto once = m.apply(v, kind, ctx);
+      ASSERT_TRUE(once.has_value());
+      EXPECT_EQ(m.apply(*once, kind, ctx), once) << spec << " of " << v;
+    }
+  }
+  // Negative control: keyed strategies move every time.
+  for (const std::string spec : {"pseudonym:email", "pseudonym", "fpe:digits"}) {
+    const auto m = ColumnMask::parse(spec);
+    EXPECT_TRUE(m.needs_key()) << spec;
+    const std::string v = spec == "fpe:digits" ? "0712345678" : "wanjiru@example.com";
+    const auto once = m.apply(v, K::kText, ctx);
+    EXPECT_NE(m.apply(*once, K::kText, ctx), once) << spec;
+  }
+}
+
 TEST(ColumnMask, UnknownStrategiesListTheValidOnes) {
   for (const char* spec : {"", "emial", "bucket", "bucket:", "bucket:-5", "bucket:0",
                            "pseudonym:card", "fpe:base64", "redact:a b", "null:x", "text:x"}) {

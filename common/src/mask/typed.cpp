@@ -19,6 +19,11 @@ namespace {
 
 inline bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 inline bool is_alnum(char c) noexcept { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+// A '*' in a value stands for a character already hidden: it counts as a secret character of every
+// type, so masking a masked value changes nothing (retention re-checks rows by re-applying masks)
+// and a star never makes more of a value visible than its type's mask shows.
+inline bool secret_digit(char c) noexcept { return is_digit(c) || c == '*'; }
+inline bool secret_alnum(char c) noexcept { return is_alnum(c) || c == '*'; }
 
 struct NamedType {
   std::string_view name;
@@ -79,7 +84,7 @@ std::string mask_counted(std::string_view v, std::size_t keep_head, std::size_t 
 }
 
 std::string mask_digits(std::string_view v, std::size_t keep_head, std::size_t keep_tail) {
-  return mask_counted(v, keep_head, keep_tail, is_digit);
+  return mask_counted(v, keep_head, keep_tail, secret_digit);
 }
 
 // Letters and digits; a value with non-ASCII letters is masked completely (its "letters" would be
@@ -87,11 +92,11 @@ std::string mask_digits(std::string_view v, std::size_t keep_head, std::size_t k
 std::string mask_alnum(std::string_view v, std::size_t keep_head, std::size_t keep_tail) {
   if (std::any_of(v.begin(), v.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
     return mask_all(v);
-  return mask_counted(v, keep_head, keep_tail, is_alnum);
+  return mask_counted(v, keep_head, keep_tail, secret_alnum);
 }
 
 std::size_t count_digits(std::string_view v) {
-  return static_cast<std::size_t>(std::count_if(v.begin(), v.end(), is_digit));
+  return static_cast<std::size_t>(std::count_if(v.begin(), v.end(), secret_digit));
 }
 
 std::string mask_email(std::string_view v) {
@@ -109,9 +114,9 @@ std::string mask_phone(std::string_view v) {
   std::size_t keep_head = 0;
   const std::size_t plus = v.find_first_not_of(" (");
   if (plus != std::string_view::npos && v[plus] == '+') {
-    std::string all;
+    std::string all;  // a hidden digit reads as 0: the country code is what is still shown
     for (char c : v)
-      if (is_digit(c)) all.push_back(c);
+      if (secret_digit(c)) all.push_back(c == '*' ? '0' : c);
     keep_head = detect::country_code_length(all);
   }
   return mask_digits(v, keep_head, 2);

@@ -190,7 +190,19 @@ Connection::Connection(const std::string& dsn) {
   // daylight saving would order cursor texts out of time order); the name shows in
   // pg_stat_activity. The zone the session had is kept: it says how the application's
   // `timestamp without time zone` values are meant.
+  // A killed worker's backend stops promptly instead of running its statement (and holding its
+  // row locks) to the end: PostgreSQL 14+ polls the client socket, and TCP keepalives find a
+  // client machine that vanished.
   impl_->time_zone = exec("SELECT current_setting('TimeZone')").scalar();
+  std::vector<std::pair<std::string, std::string>> liveness{{"tcp_keepalives_idle", "30"},
+                                                            {"tcp_keepalives_interval", "10"},
+                                                            {"tcp_keepalives_count", "3"}};
+  if (impl_->conn.server_version() >= 140000)
+    liveness.emplace_back("client_connection_check_interval", "1000");
+  {
+    const auto [sql, params] = set_config(liveness, false);
+    exec(sql, params);
+  }
   const auto [sql, params] = set_config({{"standard_conforming_strings", "on"},
                                          {"DateStyle", "ISO, YMD"},
                                          {"IntervalStyle", "postgres"},

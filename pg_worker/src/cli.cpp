@@ -122,7 +122,7 @@ int run_cli(int argc, char** argv) noexcept {
     auto* retention_run = retention->add_subcommand("run", "apply every enabled rule once");
     RetentionOptions ropts;
     std::optional<std::int64_t> batch;
-    std::string as_of, lock_timeout, target_batch;
+    std::string as_of, lock_timeout, target_batch, lease_ttl;
     retention_run->add_flag("--dry-run", ropts.dry_run, "count what would change; change nothing");
     retention_run->add_option("--batch", batch, "fixed rows per transaction (default: adaptive)")
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
@@ -134,11 +134,16 @@ int run_cli(int argc, char** argv) noexcept {
     retention_run->add_option(
         "--lock-timeout", lock_timeout,
         "give up waiting for a lock after this long, then retry (default 2s)");
+    const char* lease_help =
+        "a rule's lease lasts this long unrenewed (default 90s; renewed between batches): how "
+        "long a worker lost on another machine holds a rule";
+    retention_run->add_option("--lease-ttl", lease_ttl, lease_help);
 
     auto* daemon =
         app.add_subcommand("daemon", "apply retention rules every interval until stopped");
     std::string interval;
     daemon->add_option("--interval", interval, "time between runs, e.g. 15m, 1h")->required();
+    daemon->add_option("--lease-ttl", lease_ttl, lease_help);
     daemon->add_option("--batch", batch, "fixed rows per transaction (default: adaptive)")
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
     std::string export_dir;
@@ -186,6 +191,12 @@ int run_cli(int argc, char** argv) noexcept {
       if (!lock_timeout.empty())
         ropts.lock_timeout = duration_option(lock_timeout, "--lock-timeout");
       if (daemon->parsed()) interval_ms = duration_option(interval, "--interval");
+      if (!lease_ttl.empty()) {
+        const auto ttl = duration_option(lease_ttl, "--lease-ttl");
+        if (ttl < std::chrono::seconds(10))
+          throw CLI::ValidationError("--lease-ttl", "anonkit: expected at least 10s");
+        ropts.lease_ttl = std::chrono::duration_cast<std::chrono::seconds>(ttl);
+      }
     } catch (const CLI::ParseError& e) {
       return app.exit(e) == 0 ? kExitOk : kExitUsage;
     }

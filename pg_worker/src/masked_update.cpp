@@ -103,10 +103,10 @@ std::uint64_t write_masked(db::Connection& conn, db::Transaction& tx, const Tabl
   // Few rows found by key: a hash or merge join would read the whole table (the planner cannot
   // see how few rows unnest() yields).
   tx.set_local({{"enable_hashjoin", "off"}, {"enable_mergejoin", "off"}});
-  const auto r = tx.exec(fmt::format("UPDATE {} t SET {} FROM unnest({}) AS v({}) WHERE {}{}{}",
-                                     table.qualified, set, unnest, names, where,
-                                     returning.empty() ? "" : " RETURNING ", returning),
-                         params);
+  const auto r = tx.exec(
+      fmt::format("UPDATE {} t SET {} FROM unnest({}) AS v({}) WHERE {}{}{}", table.qualified, set,
+                  unnest, names, where, returning.empty() ? "" : " RETURNING ", returning),
+      params);
   const std::size_t skip = new_ids ? 1 : 0;
   for (const auto& row : r.rows) {
     if (new_ids) new_ids->push_back(*row[0]);

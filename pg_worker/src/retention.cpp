@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <unordered_map>
 
@@ -16,13 +16,13 @@
 #include "anonkit/policy/column_mask.hpp"
 #include "anonkit/policy/sql_condition.hpp"
 #include "catalog.hpp"
+#include "lease.hpp"
 #include "masked_update.hpp"
 
 namespace anonkit::pg {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr int kLockSpace = 0x616b7274;  // "akrt": advisory locks of retention rules
 constexpr std::int64_t kMinBatch = 100, kMaxBatch = 100000, kFirstBatch = 1000;
 // Below this share of a leaf's rows past the cutoff, deleting by the time index beats scanning
 // every block (measured: ~375k rows/s by index vs ~1M rows/s scanned by block range).
@@ -152,16 +152,14 @@ class RuleRun {
     // daylight-saving change), and a `timestamp without time zone` or `date` column is read in it.
     db::Params params{p_.rule.keep, conn_.time_zone()};
     if (o_.as_of) params.push_back(*o_.as_of);
-    const std::string local =
-        fmt::format("(({} AT TIME ZONE $2) - CAST($1 AS interval))", now);
+    const std::string local = fmt::format("(({} AT TIME ZONE $2) - CAST($1 AS interval))", now);
     const std::string in_type = p_.time->with_time_zone
                                     ? fmt::format("({} AT TIME ZONE $2)", local)
                                     : fmt::format("CAST({} AS {})", local, p_.time->type);
     const std::string as_tz = p_.time->with_time_zone
                                   ? in_type
                                   : fmt::format("(CAST({} AS timestamp) AT TIME ZONE $2)", in_type);
-    const auto r =
-        conn_.exec(fmt::format("SELECT ({})::text, ({})::text", in_type, as_tz), params);
+    const auto r = conn_.exec(fmt::format("SELECT ({})::text, ({})::text", in_type, as_tz), params);
     cutoff_ = *r.rows[0][0];
     cutoff_tz_ = *r.rows[0][1];
     out_.cutoff = cutoff_;
@@ -191,6 +189,7 @@ class RuleRun {
     if (!p_.drop_partitions) return;
     for (const auto& part : p_.table.partitions) {
       if (stopping()) return;
+      if (lease) lease->renew();
       retrying([&] {
         db::Transaction tx(conn_);
         set_timeouts(tx);
@@ -225,6 +224,7 @@ class RuleRun {
   }
 
   std::function<void()> on_flush;
+  Lease* lease = nullptr;  // renewed between batches
 
  private:
   std::string q(const std::string& name) const { return conn_.quote_name(name); }
@@ -271,7 +271,6 @@ class RuleRun {
                      {*upper, cutoff_})
                .scalar() == "t";
   }
-
 
   // Appends "position after `last` in keyset order" to `where`, binding `last`.
   void add_cursor_condition(const std::vector<db::Value>& last, std::string& where,
@@ -374,6 +373,7 @@ class RuleRun {
       retrying([&] { done = batch(size); }, fixed ? nullptr : &size, min_size);
       const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
       if (done == 0) break;
+      if (lease) lease->renew();
       ++out_.batches;
       out_.longest_batch_ms = std::max(out_.longest_batch_ms, ms);
       progress.update(out_.rows);
@@ -590,11 +590,11 @@ class RuleRun {
       select += ", " + masked_read(conn_, p_.table.qualified, *m.column);
     // FOR UPDATE, not SKIP LOCKED: the cursor moves past every row it passes, so none may be
     // skipped. A row held too long by an application makes the batch time out and retry.
-    const auto rows = tx.exec(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} "
-                                          "LIMIT CAST($2 AS bigint){}",
-                                          select, p_.table.qualified, where, order,
-                                          pass.write ? " FOR UPDATE" : ""),
-                              params);
+    const auto rows = tx.exec(
+        fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} "
+                    "LIMIT CAST($2 AS bigint){}",
+                    select, p_.table.qualified, where, order, pass.write ? " FOR UPDATE" : ""),
+        params);
     if (rows.empty()) return 0;
     const std::size_t nkey = p_.key.size(), norder = p_.order.size();
     const auto key_of = [&](const std::vector<db::Value>& row) {
@@ -612,8 +612,8 @@ class RuleRun {
       std::vector<db::Value> wanted;
       for (std::size_t r = 0; r < rows.size(); ++r)
         for (const std::size_t m : keyed) {
-          cells[r].push_back(ledger_mac("anonkit-retention-cell", *p_.masks[m].column,
-                                        key_of(rows.rows[r])));
+          cells[r].push_back(
+              ledger_mac("anonkit-retention-cell", *p_.masks[m].column, key_of(rows.rows[r])));
           wanted.emplace_back(cells[r].back());
         }
       std::unordered_map<std::string, std::string> written;
@@ -705,8 +705,7 @@ class RuleRun {
             "ON CONFLICT (rule) DO UPDATE SET table_name = excluded.table_name, "
             "time_column = excluded.time_column, last_time = excluded.last_time, "
             "last_key = excluded.last_key, updated_at = excluded.updated_at",
-            {p_.rule.name, p_.table.display, p_.time->name, end[0],
-             db::text_array(key_of(end))});
+            {p_.rule.name, p_.table.display, p_.time->name, end[0], db::text_array(key_of(end))});
       tx.commit();
     }
     out_.rows += changed;
@@ -772,32 +771,15 @@ void run_rule(db::Connection& conn, const Rule& rule, const RetentionOptions& op
               "CAST($3 AS boolean), $4) RETURNING id::text",
               {rule.name, rule.action, options.dry_run ? "true" : "false", worker_id()})
           .scalar();
-  const auto lock = conn.exec("SELECT pg_try_advisory_lock($1, CAST($2 AS integer))",
-                              {std::to_string(kLockSpace), rule.id});
-  if (lock.scalar() != "t") {
-    const auto holder = conn.exec(
-        "SELECT string_agg(pid::text, ', ') FROM pg_locks WHERE locktype = 'advisory' "
-        "AND classid = CAST($1 AS bigint)::oid AND objid = CAST($2 AS bigint)::oid "
-        "AND objsubid = 2 AND granted",
-        {std::to_string(static_cast<std::uint32_t>(kLockSpace)), rule.id});
+  std::string holder;
+  auto lease = Lease::acquire(conn, "retention:" + rule.id, options.lease_ttl, holder);
+  if (!lease) {
     out.status = "skipped";
-    out.error = fmt::format("another worker (backend pid {}) is running this rule",
-                            holder.rows[0][0].value_or("?"));
+    out.error = fmt::format("another worker ({}) is running this rule", holder);
     record(conn, run_id, out, "skipped");
     return;
   }
-  struct Unlock {
-    db::Connection& c;
-    std::string id;
-    ~Unlock() {
-      try {
-        (void)c.exec("SELECT pg_advisory_unlock($1, CAST($2 AS integer))",
-                     {std::to_string(kLockSpace), id});
-      } catch (...) {  // the session is gone, and its lock with it
-      }
-    }
-  } unlock{conn, rule.id};
-  // Holding the lock, earlier runs of this rule still marked running were cut short.
+  // Holding the lease, earlier runs of this rule still marked running were cut short.
   (void)conn.exec(
       "UPDATE anonkit.runs SET status = 'failed', error = 'interrupted: the worker stopped "
       "before the run finished', finished_at = clock_timestamp() WHERE rule = $1 AND "
@@ -808,6 +790,7 @@ void run_rule(db::Connection& conn, const Rule& rule, const RetentionOptions& op
     Plan plan = validate(conn, rule, options);
     out.table = plan.table.display;
     RuleRun run(conn, plan, options, out);
+    run.lease = &*lease;
     run.compute_cutoff();
     (void)conn.exec(
         "UPDATE anonkit.runs SET cutoff = CAST($2 AS timestamptz) WHERE id = "

@@ -1,5 +1,5 @@
 // The retention engine: every enabled rule of anonkit.retention_rules applied once, each rule
-// validated before any row is touched, under a per-rule advisory lock, in short keyset batches.
+// validated before any row is touched, under a per-rule lease (lease.hpp), in short keyset batches.
 #pragma once
 
 #include <atomic>
@@ -22,6 +22,9 @@ struct RetentionOptions {
   std::chrono::milliseconds target_batch{250};
   std::chrono::milliseconds lock_timeout{2000};
   std::chrono::milliseconds statement_timeout{30000};
+  // A rule's lease lasts this long without renewal (renewed between batches): how long a worker
+  // that vanished without a trace on another machine keeps a rule from the others.
+  std::chrono::seconds lease_ttl{90};
   std::shared_ptr<const pseudo::Keyring> keyring;  // for pseudonym/fpe masks
   const std::atomic<bool>* stop = nullptr;         // set by a signal: finish the batch, then stop
   bool progress = true;                            // progress on stderr

@@ -10,6 +10,7 @@
 
 #include "anonkit/policy/column_mask.hpp"
 #include "install.hpp"
+#include "lease.hpp"
 #include "pg_fixture.hpp"
 
 namespace anonkit::pg::testing {
@@ -284,21 +285,22 @@ class CatchUp : public Retention {
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     return r;
   }
-  std::int64_t last_rows() { return count("SELECT rows FROM anonkit.runs ORDER BY id DESC LIMIT 1"); }
+  std::int64_t last_rows() {
+    return count("SELECT rows FROM anonkit.runs ORDER BY id DESC LIMIT 1");
+  }
   // Rows that are wrong now: eligible ones not pseudonymized exactly once or not bucketed, others
   // changed at all.
   std::int64_t wrong(bool with_phone = false) {
     const policy::MaskContext ctx(pseudo::Keyring::from_file(key));
     const auto mask = policy::ColumnMask::parse("pseudonym:email");
     std::int64_t bad = 0;
-    const std::string eligible =
-        "at < timestamptz '2021-01-01 00:00:00+00' AND status = 'closed'";
-    for (const auto& r :
-         sql("SELECT original, email FROM claims WHERE " + eligible).rows)
+    const std::string eligible = "at < timestamptz '2021-01-01 00:00:00+00' AND status = 'closed'";
+    for (const auto& r : sql("SELECT original, email FROM claims WHERE " + eligible).rows)
       bad += mask.apply(*r[0], policy::ColumnKind::kText, ctx) != r[1];
     bad += count("SELECT count(*) FROM claims WHERE " + eligible +
                  " AND age IS DISTINCT FROM original_age / 10 * 10");
-    if (with_phone) bad += count("SELECT count(*) FROM claims WHERE " + eligible + " AND phone IS NOT NULL");
+    if (with_phone)
+      bad += count("SELECT count(*) FROM claims WHERE " + eligible + " AND phone IS NOT NULL");
     bad += count("SELECT count(*) FROM claims WHERE NOT (" + eligible +
                  ") AND (email IS DISTINCT FROM original OR age IS DISTINCT FROM original_age "
                  "OR phone IS NULL)");
@@ -323,17 +325,20 @@ TEST_F(CatchUp, EveryRowEligibleAtTheCutoffIsAnonymizedOnceWhenItBecameEligible)
   // Behind the cursor now: old claims closed today, back-dated imports, an anonymized claim whose
   // note the application edits (must not be pseudonymized twice) and one whose e-mail it rewrites
   // with a real address again (must be masked again).
-  (void)sql("UPDATE claims SET status = 'closed' WHERE status = 'open' AND id % 9 = 0 AND at < "
-            "'2021-01-01'");
+  (void)sql(
+      "UPDATE claims SET status = 'closed' WHERE status = 'open' AND id % 9 = 0 AND at < "
+      "'2021-01-01'");
   (void)sql(
       "INSERT INTO claims SELECT 100000 + i, timestamptz '2018-01-01' + (i || ' hours')::interval, "
       "'closed', 'b' || i || '@example.org', 'b' || i || '@example.org', 33, 33, '+254700000000', "
       "'n' FROM generate_series(1, 150) i");
-  (void)sql("UPDATE claims SET note = 'edited' WHERE id IN (SELECT id FROM claims WHERE status = "
-            "'closed' AND at < '2021-01-01' AND id % 9 <> 0 ORDER BY id LIMIT 40)");
-  (void)sql("UPDATE claims SET email = 'again@example.org', original = 'again@example.org' WHERE "
-            "id = (SELECT min(id) FROM claims WHERE status = 'closed' AND at < '2021-01-01' AND "
-            "id % 9 <> 0)");
+  (void)sql(
+      "UPDATE claims SET note = 'edited' WHERE id IN (SELECT id FROM claims WHERE status = "
+      "'closed' AND at < '2021-01-01' AND id % 9 <> 0 ORDER BY id LIMIT 40)");
+  (void)sql(
+      "UPDATE claims SET email = 'again@example.org', original = 'again@example.org' WHERE "
+      "id = (SELECT min(id) FROM claims WHERE status = 'closed' AND at < '2021-01-01' AND "
+      "id % 9 <> 0)");
   const auto newly = eligible() - first;
   ASSERT_GT(newly, 150);
   EXPECT_GE(wrong(), newly + 1)
@@ -356,7 +361,8 @@ TEST_F(CatchUp, EveryRowEligibleAtTheCutoffIsAnonymizedOnceWhenItBecameEligible)
 
   // The rule gains a column: every eligible row behind the cursor gets it, no e-mail is
   // pseudonymized again.
-  (void)sql(R"(UPDATE anonkit.retention_rules SET mask = '{"email": "pseudonym:email", "age": "bucket:10", "phone": "null"}')");
+  (void)sql(
+      R"(UPDATE anonkit.retention_rules SET mask = '{"email": "pseudonym:email", "age": "bucket:10", "phone": "null"}')");
   run();
   EXPECT_EQ(last_rows(), eligible());
   EXPECT_EQ(wrong(/*with_phone=*/true), 0);
@@ -368,19 +374,87 @@ TEST_F(CatchUp, EveryRowEligibleAtTheCutoffIsAnonymizedOnceWhenItBecameEligible)
             0);
 }
 
-TEST_F(Retention, ARuleHeldByAnotherWorkerIsSkippedAndSaysSo) {
+// A rule's lease: skipped while a live worker holds it (on this machine: its process runs; on
+// another: until the lease expires), taken at once from a holder on this machine whose process is
+// gone, and from an expired one.
+TEST_F(Retention, ALeaseHeldByALiveWorkerIsRespectedAndADeadOnesIsTakenAtOnce) {
   events(100, 0);
   rule("events", "events", "at", "30 days");
-  db::Connection other(dsn);
-  (void)other.exec(
-      "SELECT pg_advisory_lock(1634431604, (SELECT id::int FROM "
-      "anonkit.retention_rules WHERE name = 'events'))");
-  const auto r = worker({"retention", "run", "--as-of", kAsOf});
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find(fmt::format("backend pid {}", other.backend_pid())), std::string::npos)
-      << r.out;
+  const auto& me = ProcessIdentity::self();
+  const auto hold = [&](const std::string& host, const std::string& machine, std::int64_t pid,
+                        const std::string& started, const std::string& expires) {
+    (void)sql("DELETE FROM anonkit.leases");
+    (void)sql(
+        "INSERT INTO anonkit.leases (resource, token, host, machine, pid, started, expires_at) "
+        "SELECT 'retention:' || id, 'held', $1, $2, CAST($3 AS bigint), $4, CAST($5 AS "
+        "timestamptz) FROM anonkit.retention_rules WHERE name = 'events'",
+        {host, machine, std::to_string(pid), started, expires});
+  };
+  const auto run = [&] {
+    auto r = worker({"retention", "run", "--as-of", kAsOf});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    return r;
+  };
+  // This test process holds it: alive.
+  hold(me.host, me.machine, me.pid, me.started, "2999-01-01");
+  auto r = run();
+  EXPECT_NE(r.out.find(fmt::format("host {} pid {}", me.host, me.pid)), std::string::npos) << r.out;
   EXPECT_EQ(count("SELECT count(*) FROM events"), 100);
-  EXPECT_EQ(scalar("SELECT status FROM anonkit.runs"), "skipped");
+  EXPECT_EQ(scalar("SELECT status FROM anonkit.runs ORDER BY id DESC LIMIT 1"), "skipped");
+  // Another machine's live lease.
+  hold("elsewhere", "other-boot/pid:[1]", 4242, "1", "2999-01-01");
+  r = run();
+  EXPECT_NE(r.out.find("host elsewhere pid 4242"), std::string::npos) << r.out;
+  EXPECT_EQ(count("SELECT count(*) FROM events"), 100);
+  // A process of this machine that has ended (or whose pid now names another process).
+  auto gone = spawn({"--version"});
+  const pid_t gone_pid = gone.pid();
+  (void)gone.wait();
+  hold(me.host, me.machine, gone_pid, "12345", "2999-01-01");
+  r = run();
+  EXPECT_EQ(count("SELECT count(*) FROM events"), 0) << r.out;
+  EXPECT_EQ(scalar("SELECT status FROM anonkit.runs ORDER BY id DESC LIMIT 1"), "done");
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.leases"), 0) << "released after the run";
+  // Expired, from anywhere.
+  (void)sql("INSERT INTO events (at) SELECT '2020-01-01' FROM generate_series(1, 10)");
+  hold("elsewhere", "other-boot/pid:[1]", 4242, "1", "2000-01-01");
+  r = run();
+  EXPECT_EQ(count("SELECT count(*) FROM events"), 0) << r.out;
+  // Rule ids past 2^31 (the advisory lock key was an integer).
+  (void)sql("INSERT INTO events (at) SELECT '2020-01-01' FROM generate_series(1, 10)");
+  (void)sql("DELETE FROM anonkit.retention_rules");
+  (void)sql("ALTER TABLE anonkit.retention_rules ALTER COLUMN id RESTART WITH 5000000000");
+  rule("events", "events", "at", "30 days");
+  r = run();
+  EXPECT_EQ(count("SELECT count(*) FROM events"), 0) << r.out;
+}
+
+// What systemd's Restart= does: kill -9, and the next worker starts at once, while the killed
+// one's backend may still be running its statement. Three times, then a run to the end: every
+// expired row gone, every young row intact, no run skipped.
+TEST_F(Retention, KilledAndRestartedAtOnceThreeTimesFinishesTheWork) {
+  events(400000, 1000);
+  rule("events", "events", "at", "30 days");
+  const std::string young = checksum("(SELECT * FROM events WHERE at >= '2025-12-02')", "id");
+  std::int64_t before = count("SELECT count(*) FROM events");
+  for (int round = 0; round < 3; ++round) {
+    auto child = spawn({"retention", "run", "--as-of", kAsOf, "--batch", "2000"});
+    for (int i = 0; i < 1000 && count("SELECT count(*) FROM events") > before - 20000; ++i)
+      std::this_thread::sleep_for(5ms);
+    child.kill(SIGKILL);
+    EXPECT_EQ(child.wait(), 128 + SIGKILL);
+    const auto now = count("SELECT count(*) FROM events");
+    EXPECT_LT(now, before) << "round " << round << " made no progress";
+    EXPECT_GT(now, 1000) << "round " << round << " finished before it could be killed";
+    before = now;
+  }
+  const auto r = worker({"retention", "run", "--as-of", kAsOf});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find("skipped"), std::string::npos) << r.out;
+  EXPECT_EQ(count("SELECT count(*) FROM events WHERE at < '2025-12-02'"), 0);
+  EXPECT_EQ(checksum("(SELECT * FROM events WHERE at >= '2025-12-02')", "id"), young);
+  EXPECT_EQ(scalar("SELECT string_agg(status, ',' ORDER BY id) FROM anonkit.runs"),
+            "failed,failed,failed,done");
 }
 
 TEST_F(Retention, DropsPartitionsWhollyPastTheCutoffAndBatchesTheBoundary) {

@@ -94,14 +94,26 @@ TEST(ColumnMask, BucketsKeepTheColumnType) {
 TEST(ColumnMask, UnkeyedMasksAreTheirOwnFixedPoints) {
   static const MaskContext ctx(test_key());
   const std::vector<std::string> texts{
-      "wanjiru@example.com", "Call +254 712 345 678 or mail a.b@x.co today", "4111 1111 1111 1111",
-      "GB82WEST12345698765432", "Jane Achieng Otieno", "192.168.10.200", "00:1a:2b:3c:4d:5e",
-      "https://jane:pw@clinic.example/p?name=Jane+Doe&phone=0712345678", "2024-03-10",
-      "ID 12345678, KRA PIN A012345678Z", "[EMAIL] and [PHONE]", "", "x", "née Müller, 0712-345-678",
-      "P.O. Box 12345-00100 Nairobi", "***", "j***@example.com"};
-  const std::vector<std::string> text_specs{"null", "redact", "redact:EMAIL", "email", "phone",
-                                            "card", "iban", "ssn", "name", "ip", "mac", "url",
-                                            "date", "id", "all", "text"};
+      "wanjiru@example.com",
+      "Call +254 712 345 678 or mail a.b@x.co today",
+      "4111 1111 1111 1111",
+      "GB82WEST12345698765432",
+      "Jane Achieng Otieno",
+      "192.168.10.200",
+      "00:1a:2b:3c:4d:5e",
+      "https://jane:pw@clinic.example/p?name=Jane+Doe&phone=0712345678",
+      "2024-03-10",
+      "ID 12345678, KRA PIN A012345678Z",
+      "[EMAIL] and [PHONE]",
+      "",
+      "x",
+      "née Müller, 0712-345-678",
+      "P.O. Box 12345-00100 Nairobi",
+      "***",
+      "j***@example.com"};
+  const std::vector<std::string> text_specs{
+      "null", "redact", "redact:EMAIL", "email", "phone", "card", "iban", "ssn",
+      "name", "ip",     "mac",          "url",   "date",  "id",   "all",  "text"};
   for (const auto& spec : text_specs) {
     const auto m = ColumnMask::parse(spec);
     EXPECT_FALSE(m.needs_key()) << spec;
@@ -113,8 +125,9 @@ TEST(ColumnMask, UnkeyedMasksAreTheirOwnFixedPoints) {
     }
   }
   const std::vector<std::pair<std::string, K>> typed{
-      {"bucket:10", K::kInteger},  {"bucket:2.5", K::kNumeric}, {"bucket:year", K::kDate},
-      {"bucket:month", K::kDate},  {"bucket:week", K::kDate},   {"bucket:quarter", K::kTimestamp},
+      {"bucket:10", K::kInteger},     {"bucket:2.5", K::kNumeric},
+      {"bucket:year", K::kDate},      {"bucket:month", K::kDate},
+      {"bucket:week", K::kDate},      {"bucket:quarter", K::kTimestamp},
       {"bucket:hour", K::kTimestamp}, {"bucket:day", K::kTimestamp}};
   const std::vector<std::string> ints{"0", "7", "-13", "1234567", "99"};
   const std::vector<std::string> numerics{"0.1", "-2.6", "1e3", "17.49"};

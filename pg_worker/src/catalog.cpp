@@ -151,4 +151,38 @@ std::optional<std::string> range_upper_bound(const std::string& bound) {
   return value;
 }
 
+DeleteEffects delete_effects(db::Connection& conn, const TableInfo& table) {
+  // pg_partition_tree() is empty for a table outside any partition tree.
+  const std::string tree =
+      "(SELECT relid FROM pg_partition_tree(CAST($1 AS oid)) UNION SELECT CAST($1 AS oid))";
+  DeleteEffects e;
+  // A foreign key to a partitioned table is cloned per partition (conparentid names the
+  // original): the original only.
+  for (const auto& r :
+       conn.exec(fmt::format("SELECT c.conname, c.conrelid::regclass::text, c.confdeltype::text "
+                             "FROM pg_constraint c WHERE c.contype = 'f' AND c.conparentid = 0 "
+                             "AND c.confrelid IN {} AND c.confdeltype IN ('c', 'n', 'd') "
+                             "ORDER BY 2, 1",
+                             tree),
+                 {table.oid})
+           .rows)
+    e.cascades.push_back({*r[0], *r[1],
+                          *r[2] == "c"   ? "CASCADE"
+                          : *r[2] == "n" ? "SET NULL"
+                                         : "SET DEFAULT"});
+  // tgtype bit 3 is DELETE; a trigger cloned onto partitions (tgparentid, PostgreSQL 13+) is
+  // listed once, under the table it was created on.
+  const std::string not_clone =
+      conn.server_version() >= 130000 ? " AND t.tgparentid = 0" : std::string();
+  for (const auto& r :
+       conn.exec(fmt::format("SELECT t.tgname, t.tgrelid::regclass::text FROM pg_trigger t "
+                             "WHERE t.tgrelid IN {} AND NOT t.tgisinternal AND t.tgenabled <> 'D' "
+                             "AND (t.tgtype & 8) <> 0{} ORDER BY 2, 1",
+                             tree, not_clone),
+                 {table.oid})
+           .rows)
+    e.triggers.push_back({*r[0], *r[1]});
+  return e;
+}
+
 }  // namespace anonkit::pg

@@ -48,6 +48,22 @@ struct TableInfo {
 // their case) and describes it. Throws InvalidArgument when it is not an existing table.
 [[nodiscard]] TableInfo describe_table(db::Connection& conn, const std::string& name);
 
+// What deleting a row of a table does elsewhere: foreign keys from other tables whose ON DELETE
+// removes or changes their rows (CASCADE, SET NULL, SET DEFAULT), and enabled user triggers that
+// fire on DELETE (a history table that copies what is deleted keeps it). For a partitioned table,
+// those of the table and of its partitions, each once.
+struct DeleteEffects {
+  struct Cascade {
+    std::string constraint, child, action;  // action: "CASCADE", "SET NULL" or "SET DEFAULT"
+  };
+  struct Trigger {
+    std::string name, table;
+  };
+  std::vector<Cascade> cascades;
+  std::vector<Trigger> triggers;
+};
+[[nodiscard]] DeleteEffects delete_effects(db::Connection& conn, const TableInfo& table);
+
 // Splits the chr(1)-joined names that the catalog queries return (array_to_string(..., chr(1)):
 // a separator no identifier contains in practice, unlike ',' or a space).
 [[nodiscard]] std::vector<std::string> split_names(const std::string& joined);

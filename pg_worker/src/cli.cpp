@@ -44,6 +44,7 @@ std::string outcomes_text(const std::vector<RuleOutcome>& outcomes, bool dry_run
         dry_run ? o.partitions.size() : static_cast<std::size_t>(o.partitions_dropped), o.seconds,
         dry_run && o.oldest ? fmt::format("{} .. {}", *o.oldest, o.newest.value_or("")) : "");
     if (!o.error.empty()) s += fmt::format("  {}\n", o.error);
+    for (const auto& n : o.notes) s += fmt::format("  note: {}\n", n);
     for (const auto& p : o.partitions)
       s += fmt::format("  partition {} {}\n", p, dry_run ? "would be dropped" : "dropped");
   }
@@ -69,6 +70,7 @@ std::string outcomes_json(const std::vector<RuleOutcome>& outcomes, bool dry_run
       r["newest"] = o.newest ? nlohmann::json(*o.newest) : nlohmann::json();
     }
     if (!o.error.empty()) r["error"] = o.error;
+    if (!o.notes.empty()) r["notes"] = o.notes;
     doc["rules"].push_back(std::move(r));
   }
   return doc.dump(2) + "\n";

@@ -82,9 +82,10 @@ std::string doctor_report(db::Connection& conn, bool json, int& problems) {
   auto warn = [&](const std::string& subject, const std::string& message) {
     items.push_back({{"subject", subject}, {"warning", message}});
   };
-  for (const auto& r : conn.exec("SELECT name, table_name, time_column, action, mask::text, filter "
-                                 "FROM anonkit.retention_rules WHERE enabled ORDER BY name")
-                           .rows) {
+  for (const auto& r :
+       conn.exec("SELECT name, table_name, time_column, action, mask::text, filter, "
+                 "may_cascade::text FROM anonkit.retention_rules WHERE enabled ORDER BY name")
+           .rows) {
     const std::string subject = "rule " + *r[0];
     TableInfo t;
     try {
@@ -111,6 +112,21 @@ std::string doctor_report(db::Connection& conn, bool json, int& problems) {
       warn(subject, fmt::format("{} is partitioned, but not by range on {} alone: partitions "
                                 "are never dropped, rows are deleted in batches",
                                 t.display, c->name));
+    if (*r[3] == "delete") {
+      const DeleteEffects effects = delete_effects(conn, t);
+      for (const auto& c : effects.cascades)
+        warn(subject,
+             fmt::format("deleting rows of {} changes rows of {} (constraint {}, ON DELETE {})"
+                         "{}",
+                         t.display, c.child, c.constraint, c.action,
+                         *r[6] == "true" ? " (may_cascade is set)"
+                                         : ": the rule fails until may_cascade is set or the "
+                                           "child gets its own rule"));
+      for (const auto& tr : effects.triggers)
+        warn(subject, fmt::format("DELETE trigger {} on {} runs for every row the rule deletes: "
+                                  "if it copies rows to a history table, they are kept there",
+                                  tr.name, tr.table));
+    }
     if (t.partitioned && r[5])
       warn(subject,
            "the rule has a filter: partitions are never dropped whole, rows are deleted "

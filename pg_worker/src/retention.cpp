@@ -32,6 +32,7 @@ struct Rule {
   std::string id, name, table_name, time_column, keep, action;
   std::optional<std::string> mask, filter;
   std::string digest;  // of the masks and filter: a change re-checks every row behind the cursor
+  bool may_cascade = false;
 };
 
 // A rule checked against the catalog: everything its statements need, already quoted.
@@ -44,6 +45,7 @@ struct Plan {
   std::vector<MaskedColumn> masks;
   std::string filter;  // " AND (...)" or empty
   bool drop_partitions = false;
+  std::vector<std::string> notes;  // what the run should say beside its counts
 };
 
 std::string worker_id() {
@@ -102,6 +104,24 @@ Plan validate(db::Connection& conn, const Rule& rule, const RetentionOptions& op
     p.drop_partitions = p.table.partitioned && p.table.partition_strategy == "r" &&
                         p.table.partition_columns == std::vector<std::string>{p.time->name} &&
                         !rule.filter;
+    // Deleting here must not take younger rows elsewhere with it unless the rule says so.
+    const DeleteEffects effects = delete_effects(conn, p.table);
+    std::string cascades;
+    for (const auto& c : effects.cascades)
+      cascades += fmt::format("{}{} (constraint {}, ON DELETE {})", cascades.empty() ? "" : ", ",
+                              c.child, c.constraint, c.action);
+    if (!cascades.empty() && !rule.may_cascade)
+      throw InvalidArgument(fmt::format(
+          "anonkit: deleting rows of {} changes rows of {}, which may be younger than the rule: "
+          "give those tables their own rules, or set may_cascade = true on this rule if their "
+          "rows may go with their parents",
+          p.table.display, cascades));
+    if (!cascades.empty()) p.notes.push_back("cascades to " + cascades);
+    for (const auto& t : effects.triggers)
+      p.notes.push_back(fmt::format(
+          "DELETE trigger {} on {} runs for every deleted row (if it copies rows to a history "
+          "table, they are kept there){}",
+          t.name, t.table, p.drop_partitions ? "; partitions dropped whole do not fire it" : ""));
   }
   return p;
 }
@@ -730,15 +750,16 @@ std::vector<Rule> load_rules(db::Connection& conn, const RetentionOptions& optio
     params.push_back(*options.rule);
   }
   std::vector<Rule> rules;
-  for (const auto& r : conn.exec(fmt::format("SELECT id::text, name, table_name, time_column, "
-                                             "keep::text, action, mask::text, filter, "
-                                             "encode(sha256(convert_to(coalesce(mask::text, '') "
-                                             "|| chr(10) || coalesce(filter, ''), 'UTF8')), 'hex') "
-                                             "FROM anonkit.retention_rules WHERE {} ORDER BY name",
-                                             where),
-                                 params)
-                           .rows)
-    rules.push_back({*r[0], *r[1], *r[2], *r[3], *r[4], *r[5], r[6], r[7], *r[8]});
+  for (const auto& r :
+       conn.exec(fmt::format("SELECT id::text, name, table_name, time_column, "
+                             "keep::text, action, mask::text, filter, may_cascade::text, "
+                             "encode(sha256(convert_to(coalesce(mask::text, '') "
+                             "|| chr(10) || coalesce(filter, ''), 'UTF8')), 'hex') "
+                             "FROM anonkit.retention_rules WHERE {} ORDER BY name",
+                             where),
+                 params)
+           .rows)
+    rules.push_back({*r[0], *r[1], *r[2], *r[3], *r[4], *r[5], r[6], r[7], *r[9], *r[8] == "true"});
   if (options.rule && rules.empty())
     throw InvalidArgument(
         fmt::format("anonkit: there is no retention rule named '{}'", *options.rule));
@@ -747,15 +768,17 @@ std::vector<Rule> load_rules(db::Connection& conn, const RetentionOptions& optio
 
 void record(db::Connection& conn, const std::string& run_id, const RuleOutcome& o,
             const std::string& status) {
+  db::Value notes;
+  for (const auto& n : o.notes) notes = notes ? *notes + "; " + n : n;
   (void)conn.exec(
       "UPDATE anonkit.runs SET status = $2, rows = CAST($3 AS bigint), "
       "batches = CAST($4 AS integer), partitions_dropped = CAST($5 AS integer), "
-      "longest_batch_ms = CAST($6 AS double precision), error = $7, "
+      "longest_batch_ms = CAST($6 AS double precision), error = $7, notes = $8, "
       "finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE clock_timestamp() END WHERE id = "
       "CAST($1 AS bigint)",
       {run_id, status, std::to_string(o.rows), std::to_string(o.batches),
        std::to_string(o.partitions_dropped), fmt::format("{}", o.longest_batch_ms),
-       o.error.empty() ? db::Value{} : db::Value{o.error}});
+       o.error.empty() ? db::Value{} : db::Value{o.error}, notes});
 }
 
 // One rule, start to end, on `conn`. Fills `out`; throws only when the connection is lost.
@@ -789,6 +812,7 @@ void run_rule(db::Connection& conn, const Rule& rule, const RetentionOptions& op
   try {
     Plan plan = validate(conn, rule, options);
     out.table = plan.table.display;
+    out.notes = plan.notes;
     RuleRun run(conn, plan, options, out);
     run.lease = &*lease;
     run.compute_cutoff();

@@ -45,6 +45,7 @@ struct RuleOutcome {
   double seconds = 0;
   std::optional<std::string> oldest, newest;  // dry run
   std::string error;
+  std::vector<std::string> notes;  // cascades and DELETE triggers the rule's deletes set off
 };
 
 // Applies the enabled rules (or `options.rule`). A failing rule is reported in its outcome and

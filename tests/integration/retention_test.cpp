@@ -457,6 +457,50 @@ TEST_F(Retention, KilledAndRestartedAtOnceThreeTimesFinishesTheWork) {
             "failed,failed,failed,done");
 }
 
+// Deleting an expired parent must not take younger children with it unseen: a cascading foreign
+// key fails the rule (nothing deleted) until the rule allows it; a DELETE trigger that copies rows
+// into a history table is named in the run's notes and by doctor.
+TEST_F(Retention, CascadesToYoungChildrenNeedConsentAndDeleteTriggersAreNamed) {
+  (void)sql("CREATE TABLE policies (id int PRIMARY KEY, at timestamptz NOT NULL)");
+  (void)sql(
+      "CREATE TABLE claims (id int PRIMARY KEY, policy int REFERENCES policies ON DELETE "
+      "CASCADE, at timestamptz NOT NULL)");
+  (void)sql("INSERT INTO policies SELECT i, '2020-01-01' FROM generate_series(1, 50) i");
+  (void)sql("INSERT INTO claims SELECT i, i, '2025-12-30' FROM generate_series(1, 50) i");
+  rule("policies", "policies", "at", "30 days");
+  auto r = worker({"retention", "run", "--as-of", kAsOf});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("changes rows of claims (constraint claims_policy_fkey, ON DELETE "
+                       "CASCADE)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(count("SELECT count(*) FROM policies"), 50);
+  EXPECT_EQ(count("SELECT count(*) FROM claims"), 50);
+  auto d = worker({"doctor"});
+  EXPECT_NE(d.out.find("ON DELETE CASCADE"), std::string::npos) << d.out;
+
+  // A history trigger, and the rule's consent to cascade.
+  (void)sql("CREATE TABLE policies_history (LIKE policies)");
+  (void)sql(
+      "CREATE FUNCTION keep_policy() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO "
+      "policies_history SELECT OLD.*; RETURN OLD; END $$");
+  (void)sql(
+      "CREATE TRIGGER policies_history AFTER DELETE ON policies FOR EACH ROW EXECUTE FUNCTION "
+      "keep_policy()");
+  d = worker({"doctor"});
+  EXPECT_NE(d.out.find("DELETE trigger policies_history on policies"), std::string::npos) << d.out;
+  (void)sql("UPDATE anonkit.retention_rules SET may_cascade = true");
+  r = worker({"retention", "run", "--as-of", kAsOf});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("note: DELETE trigger policies_history on policies"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(count("SELECT count(*) FROM policies"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM claims"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.runs WHERE status = 'done' AND notes LIKE "
+                  "'%cascades to claims%' AND notes LIKE '%policies_history%'"),
+            1);
+}
+
 TEST_F(Retention, DropsPartitionsWhollyPastTheCutoffAndBatchesTheBoundary) {
   (void)sql(
       "CREATE TABLE readings (id bigint NOT NULL, at timestamptz NOT NULL, v integer, "

@@ -71,6 +71,7 @@ std::string outcomes_json(const std::vector<RuleOutcome>& outcomes, bool dry_run
     }
     if (!o.error.empty()) r["error"] = o.error;
     if (!o.notes.empty()) r["notes"] = o.notes;
+    if (!o.strategies.empty()) r["strategies"] = o.strategies;
     doc["rules"].push_back(std::move(r));
   }
   return doc.dump(2) + "\n";

@@ -46,6 +46,7 @@ struct RuleOutcome {
   std::optional<std::string> oldest, newest;  // dry run
   std::string error;
   std::vector<std::string> notes;  // cascades and DELETE triggers the rule's deletes set off
+  std::vector<std::string> strategies;  // per leaf: how it was deleted, and why
 };
 
 // Applies the enabled rules (or `options.rule`). A failing rule is reported in its outcome and

@@ -9,12 +9,11 @@ ALTER TABLE anonkit.retention_cursors
   ADD COLUMN rule_digest text; -- SHA-256 of the masks and filter that check used
 
 -- Keyed strategies (pseudonym, fpe) are not idempotent: a pseudonym of a pseudonym is a new value.
--- For each cell they wrote, the ledger keeps an HMAC of (rule, column, primary key) and an HMAC of
--- the value written, both under the key file's key: no key or value is stored, and a cell is
--- masked again only when its value is no longer the one written.
+-- For each cell they wrote, the ledger keeps an HMAC of (table, column, primary key) and an HMAC
+-- of the value written, both under the key file's key: no key or value is stored, and a cell is
+-- masked again only when its value is no longer the one written. It belongs to the cells, not to
+-- a rule: a rule dropped and created again, or a second rule on the same column, finds them.
 CREATE TABLE anonkit.retention_ledger (
-  rule_id bigint NOT NULL REFERENCES anonkit.retention_rules (id) ON DELETE CASCADE,
-  cell    bytea NOT NULL,
-  written bytea NOT NULL,
-  PRIMARY KEY (rule_id, cell)
+  cell    bytea PRIMARY KEY,
+  written bytea NOT NULL
 );

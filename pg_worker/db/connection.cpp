@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdlib>
 
 // libpqxx 6 reconnects a broken connection by itself unless told not to; the switch is deprecated
 // only because 7.x dropped reconnection altogether.
@@ -81,10 +82,27 @@ auto translated(F&& body) -> decltype(body()) {
   }
 }
 
+using Settings = std::vector<std::pair<std::string, std::string>>;
+
+// The filter checker assumes standard strings; values read as text are parsed by the masks and
+// cursors round-trip as text, so their format is pinned whatever PGOPTIONS, the role or the
+// database set (DateStyle SQL, DMY would turn 2025-03-31 into 31/03/2025; a time zone with
+// daylight saving would order cursor texts out of time order); the name shows in
+// pg_stat_activity. These are the settings PgBouncer keeps per client.
+const Settings kTracked{{"standard_conforming_strings", "on"},
+                        {"DateStyle", "ISO, YMD"},
+                        {"TimeZone", "UTC"},
+                        {"application_name", "anonkit-worker"}};
+
+// What PgBouncer does not keep: per session on a direct connection, per transaction through a
+// pooler (with the tracked ones again, in case a server session was handed over unrestored).
+Settings pinned_settings() {
+  return {{"IntervalStyle", "postgres"}, {"extra_float_digits", "3"}, {"bytea_output", "hex"}};
+}
+
 // SELECT set_config($1, $2, local), set_config($3, $4, local), ...: several settings in one
 // round trip, names and values bound.
-std::pair<std::string, Params> set_config(
-    const std::vector<std::pair<std::string, std::string>>& settings, bool local) {
+std::pair<std::string, Params> set_config(const Settings& settings, bool local) {
   std::string sql = "SELECT ";
   Params params;
   for (const auto& [name, value] : settings) {
@@ -171,7 +189,18 @@ struct Connection::Impl {
   explicit Impl(const std::string& dsn) : conn(dsn) {}
   pqxx::connection conn;
   std::string time_zone;  // the session's TimeZone before the worker pinned it to UTC
+  bool pooled = false;    // behind a transaction pooler: no session state of our own
 };
+
+namespace {
+// Through a pooler, every transaction starts by pinning the settings again.
+void pin_locally(pqxx::dbtransaction& tx) {
+  Settings all = pinned_settings();
+  all.insert(all.end(), kTracked.begin(), kTracked.end());
+  const auto [sql, params] = set_config(all, true);
+  (void)tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+}
+}  // namespace
 
 Connection::Connection(const std::string& dsn) {
   try {
@@ -184,33 +213,37 @@ Connection::Connection(const std::string& dsn) {
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   impl_->conn.inhibit_reactivation(true);
 #pragma GCC diagnostic pop
-  // The filter checker assumes standard strings; values read as text are parsed by the masks and
-  // cursors round-trip as text, so their format is pinned whatever PGOPTIONS, the role or the
-  // database set (DateStyle SQL, DMY would turn 2025-03-31 into 31/03/2025; a time zone with
-  // daylight saving would order cursor texts out of time order); the name shows in
-  // pg_stat_activity. The zone the session had is kept: it says how the application's
-  // `timestamp without time zone` values are meant.
+  // Through a pooler (PgBouncer in transaction mode) each transaction may run on another server
+  // session: session state is not ours. Told apart by the port: the one we connected to is not the
+  // server's own (a port-mapping proxy counts as a pooler too, which only costs a round trip).
+  impl_->pooled = [&] {
+    if (const char* env = std::getenv("ANONKIT_POOLED"); env != nullptr && *env != '\0')
+      return std::string_view(env) != "0";
+    const char* port = impl_->conn.port();
+    return port != nullptr && *port != '\0' &&
+           exec("SELECT current_setting('port')").scalar() != port;
+  }();
+  // The zone the session was given says how the application's `timestamp without time zone`
+  // values are meant; the worker's own session then runs in UTC.
+  impl_->time_zone = exec("SELECT current_setting('TimeZone')").scalar();
+  if (impl_->pooled) {
+    // Only what PgBouncer tracks per client and restores on every server session it hands out;
+    // the rest is set in each transaction (Transaction, exec).
+    const auto [sql, params] = set_config(kTracked, false);
+    exec(sql, params);
+    return;
+  }
   // A killed worker's backend stops promptly instead of running its statement (and holding its
   // row locks) to the end: PostgreSQL 14+ polls the client socket, and TCP keepalives find a
   // client machine that vanished.
-  impl_->time_zone = exec("SELECT current_setting('TimeZone')").scalar();
-  std::vector<std::pair<std::string, std::string>> liveness{{"tcp_keepalives_idle", "30"},
-                                                            {"tcp_keepalives_interval", "10"},
-                                                            {"tcp_keepalives_count", "3"}};
+  Settings session = pinned_settings();
+  session.insert(session.end(), kTracked.begin(), kTracked.end());
+  session.emplace_back("tcp_keepalives_idle", "30");
+  session.emplace_back("tcp_keepalives_interval", "10");
+  session.emplace_back("tcp_keepalives_count", "3");
   if (impl_->conn.server_version() >= 140000)
-    liveness.emplace_back("client_connection_check_interval", "1000");
-  {
-    const auto [sql, params] = set_config(liveness, false);
-    exec(sql, params);
-  }
-  const auto [sql, params] = set_config({{"standard_conforming_strings", "on"},
-                                         {"DateStyle", "ISO, YMD"},
-                                         {"IntervalStyle", "postgres"},
-                                         {"TimeZone", "UTC"},
-                                         {"extra_float_digits", "3"},
-                                         {"bytea_output", "hex"},
-                                         {"application_name", "anonkit-worker"}},
-                                        false);
+    session.emplace_back("client_connection_check_interval", "1000");
+  const auto [sql, params] = set_config(session, false);
   exec(sql, params);
 }
 
@@ -218,10 +251,19 @@ Connection::~Connection() = default;
 
 Rows Connection::exec(const std::string& sql, const Params& params) {
   return translated([&] {
+    if (impl_->pooled) {
+      pqxx::work tx(impl_->conn);
+      pin_locally(tx);
+      auto r = convert(tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params)));
+      tx.commit();
+      return r;
+    }
     pqxx::nontransaction tx(impl_->conn);
     return convert(tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params)));
   });
 }
+
+bool Connection::pooled() const { return impl_->pooled; }
 
 std::string Connection::quote_name(std::string_view identifier) const {
   return translated([&] { return impl_->conn.quote_name(std::string(identifier)); });
@@ -249,6 +291,7 @@ Transaction::Transaction(Connection& conn, Isolation isolation) : impl_(std::mak
         impl_->tx = std::make_unique<pqxx::transaction<pqxx::serializable>>(c);
         break;
     }
+    if (conn.impl_->pooled) pin_locally(*impl_->tx);
   });
 }
 

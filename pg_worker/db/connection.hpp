@@ -67,6 +67,10 @@ class Connection {
   // The TimeZone the session was given (PGTZ, PGOPTIONS, the role's or database's settings) before
   // the worker pinned its own to UTC: the zone `timestamp without time zone` values are read in.
   [[nodiscard]] const std::string& time_zone() const;
+  // Behind a transaction pooler (PgBouncer): the port connected to is not the server's, or
+  // ANONKIT_POOLED=1. Then every statement runs in a transaction that pins the settings, and no
+  // session state is relied on.
+  [[nodiscard]] bool pooled() const;
 
  private:
   friend class Transaction;

@@ -5,7 +5,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "anonkit/policy/column_mask.hpp"
@@ -548,6 +551,107 @@ TEST_F(Retention, TablesWithoutStatisticsAreMeasuredNotGuessed) {
   EXPECT_EQ(checksum("(SELECT * FROM bulk_most WHERE at >= '2025-12-02')", "id") +
                 checksum("(SELECT * FROM bulk_few WHERE at >= '2025-12-02')", "id"),
             young);
+}
+
+// The systemd units in the repository, run as systemd would run them: their ExecStart command
+// lines against this database (the state directory replaced by a temporary one). The service
+// stops cleanly on SIGTERM, and after kill -9 its immediate restart (Restart=on-failure) does the
+// work at once.
+std::vector<std::string> unit_command(const std::string& unit, std::string& text) {
+  std::ifstream in(std::string(ANONKIT_SOURCE_DIR) + "/pg_worker/systemd/" + unit);
+  std::stringstream all;
+  all << in.rdbuf();
+  text = all.str();
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line))
+    if (line.rfind("ExecStart=", 0) == 0) {
+      std::istringstream words(line.substr(10));
+      std::vector<std::string> argv;
+      for (std::string w; words >> w;) argv.push_back(w);
+      return argv;
+    }
+  return {};
+}
+
+TEST_F(Retention, TheSystemdUnitsCommandLinesDoTheirJobs) {
+  std::string service, oneshot, timer;
+  auto daemon = unit_command("anonkit-worker.service", service);
+  const auto run = unit_command("anonkit-retention.service", oneshot);
+  (void)unit_command("anonkit-retention.timer", timer);
+  ASSERT_GE(daemon.size(), 2U);
+  ASSERT_GE(run.size(), 2U);
+  EXPECT_EQ(daemon[0], "/usr/bin/anonkit-worker");
+  EXPECT_NE(service.find("\nRestart=on-failure\n"), std::string::npos);
+  EXPECT_NE(oneshot.find("\nType=oneshot\n"), std::string::npos);
+  EXPECT_NE(timer.find("\nOnCalendar="), std::string::npos);
+  if (std::system("command -v systemd-analyze >/dev/null 2>&1") == 0) {
+    // Only the binary's absence from /usr/bin may be reported.
+    const std::string cmd = std::string("cd ") + ANONKIT_SOURCE_DIR +
+                            "/pg_worker/systemd && systemd-analyze verify --man=no "
+                            "./anonkit-worker.service ./anonkit-retention.service "
+                            "./anonkit-retention.timer 2>&1 | grep -v 'is not executable' | "
+                            "grep -q .";
+    EXPECT_NE(std::system(cmd.c_str()), 0) << "systemd-analyze verify complains";
+  }
+
+  events(3000, 10);
+  rule("events", "events", "at", "30 days");
+  const auto r = worker(std::vector<std::string>(run.begin() + 1, run.end()));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(count("SELECT count(*) FROM events WHERE at < now() - interval '30 days'"), 0);
+
+  char dir[] = "/tmp/ak-state-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  for (auto& w : daemon)
+    if (w == "/var/lib/anonkit") w = dir;
+  const std::vector<std::string> args(daemon.begin() + 1, daemon.end());
+  const auto wait_for_runs = [&](std::int64_t n) {
+    for (int i = 0; i < 500 && count("SELECT count(*) FROM anonkit.runs WHERE status = 'done'") < n;
+         ++i)
+      std::this_thread::sleep_for(20ms);
+    return count("SELECT count(*) FROM anonkit.runs WHERE status = 'done'");
+  };
+  (void)sql("INSERT INTO events (at) SELECT '2020-01-01' FROM generate_series(1, 100)");
+  auto a = spawn(args, {"ANONKIT_KEY_FILE=" + key_file()});
+  EXPECT_GE(wait_for_runs(2), 2);
+  a.kill(SIGKILL);
+  EXPECT_EQ(a.wait(), 128 + SIGKILL);
+  (void)sql("INSERT INTO events (at) SELECT '2020-01-01' FROM generate_series(1, 100)");
+  auto b = spawn(args, {"ANONKIT_KEY_FILE=" + key_file()});  // systemd restarts it
+  EXPECT_GE(wait_for_runs(3), 3);
+  EXPECT_EQ(count("SELECT count(*) FROM events WHERE at < now() - interval '30 days'"), 0);
+  b.kill(SIGTERM);  // systemctl stop
+  EXPECT_EQ(b.wait(), 0);
+  rmdir(dir);
+}
+
+// A rule that fails on a row's data: PostgreSQL's DETAIL names the row's values (`Key (email,
+// name)=(...)`, `Failing row contains (...)`). None of them may reach anonkit.runs, the summary,
+// stderr (cron mail) or status.
+TEST_F(Retention, ErrorsFromRowDataCarryNoRowValues) {
+  (void)sql(
+      "CREATE TABLE members (id int PRIMARY KEY, at timestamptz NOT NULL, email text, name text, "
+      "age int CHECK (age IS NULL OR age >= 18), UNIQUE (email, name))");
+  (void)sql(
+      "INSERT INTO members VALUES (1, '2020-01-01', 'wanjiru.kamau@example.org', 'Wanjiru Kamau', "
+      "30), (2, '2020-01-02', 'wanjiru.kamau@example.org', 'Wairimu Karanja', 31), (3, "
+      "'2020-01-03', 'otieno.achieng@example.org', 'Otieno Achieng', 19)");
+  rule("names", "members", "at", "30 days", "anonymize", R"({"name": "name"})");
+  rule("ages", "members", "at", "30 days", "anonymize", R"({"age": "bucket:10"})");
+  const auto r = worker({"retention", "run", "--as-of", kAsOf, "--batch", "10"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  const auto status = worker({"status"});
+  const auto status_json = worker({"status", "--json"});
+  const std::string errors = scalar(
+      "SELECT coalesce(string_agg(coalesce(error, '') || coalesce(notes, ''), '|'), '') "
+      "FROM anonkit.runs");
+  EXPECT_NE(errors.find("unique constraint"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("check constraint"), std::string::npos) << errors;
+  for (const std::string& text : {r.out, r.err, status.out, status.err, status_json.out, errors})
+    for (const std::string value :
+         {"wanjiru", "Wanjiru", "Kamau", "otieno", "Achieng", "W. K.", "(1,", "(3,", "=("})
+      EXPECT_EQ(text.find(value), std::string::npos) << value << " in: " << text;
 }
 
 TEST_F(Retention, DropsPartitionsWhollyPastTheCutoffAndBatchesTheBoundary) {

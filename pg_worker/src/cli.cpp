@@ -182,6 +182,7 @@ int run_cli(int argc, char** argv) noexcept {
         requests->add_subcommand("run", "process queued access and erase requests, then exit");
     requests_run->add_option("--export-dir", export_dir, export_help)
         ->check(CLI::ExistingDirectory);
+    requests_run->add_option("--lease-ttl", lease_ttl, lease_help);
 
     auto* status = app.add_subcommand("status", "last run of each rule and its backlog");
     auto* doctor = app.add_subcommand("doctor", "warn about missing indexes, keys and partitions");
@@ -300,6 +301,7 @@ int run_cli(int argc, char** argv) noexcept {
       RequestsOptions qopts;
       qopts.erase.keyring = ropts.keyring;
       qopts.export_dir = export_dir;
+      qopts.lease_ttl = ropts.lease_ttl;
       std::signal(SIGINT, on_signal);
       std::signal(SIGTERM, on_signal);
       const auto r = run_requests(dsn, qopts, &g_stop);
@@ -324,6 +326,7 @@ int run_cli(int argc, char** argv) noexcept {
       RequestsOptions qopts;
       qopts.erase.keyring = ropts.keyring;
       qopts.export_dir = export_dir;
+      qopts.lease_ttl = ropts.lease_ttl;
       if (ropts.keyring && export_dir.empty())
         std::fprintf(stderr, "daemon: no --export-dir: access requests will fail\n");
       while (!g_stop.load()) {

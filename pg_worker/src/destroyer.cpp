@@ -421,12 +421,29 @@ EraseResult erase_subject(db::Connection& conn, const std::string& kind, const s
           "INSERT INTO anonkit.erasures (subject, subject_key_hash) VALUES ($1, $2) "
           "ON CONFLICT DO NOTHING",
           {kind, hash});
+      // A queued request is finished in the erase's own transaction: if the worker dies after
+      // the commit, no other worker erases the subject again; if another worker finished it
+      // meanwhile (its lease expired), this erase is rolled back.
+      if (options.request_id &&
+          tx.exec("UPDATE anonkit.requests SET status = 'done', started_at = coalesce(started_at, "
+                  "now()), finished_at = clock_timestamp(), attempts = attempts + 1, worker = $2, "
+                  "result = CAST($3 AS jsonb), error = NULL, subject_key = NULL, "
+                  "subject_key_hash = $4 WHERE id = CAST($1 AS bigint) AND status IN "
+                  "('pending', 'running')",
+                  {std::to_string(*options.request_id), fmt::format("pid {}", getpid()),
+                   result.receipt, hash})
+                  .affected != 1)
+        throw Error(fmt::format(
+            "anonkit: request {} was finished by another worker meanwhile: this erase is undone",
+            *options.request_id));
       // The subject's earlier requests keep no key and no payload.
       (void)tx.exec(
           "UPDATE anonkit.requests SET subject_key = NULL, subject_key_hash = $2, result = NULL "
           "WHERE subject = $1 AND status IN ('done', 'failed') AND "
-          "(subject_key_hash = $2 OR subject_key IN ($3, $4))",
-          {kind, hash, canonical, key});
+          "(subject_key_hash = $2 OR subject_key IN ($3, $4)) AND "
+          "id IS DISTINCT FROM CAST($5 AS bigint)",
+          {kind, hash, canonical, key,
+           options.request_id ? db::Value(std::to_string(*options.request_id)) : db::Value()});
       tx.commit();
       return result;
     } catch (const db::SqlError& e) {

@@ -37,6 +37,7 @@ class Lease {
   // and taken by another worker): the caller must stop touching rows.
   void renew();
   void release() noexcept;
+  [[nodiscard]] const std::string& token() const noexcept { return token_; }
 
  private:
   Lease(db::Connection& conn, std::string resource, std::string token, std::chrono::seconds ttl);

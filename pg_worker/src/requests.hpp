@@ -1,7 +1,8 @@
 // The request queue: applications insert into anonkit.requests, workers claim one request at a
-// time with FOR UPDATE SKIP LOCKED and hold the row lock while they work (on a second session),
-// so any number of workers process each request once, and a killed worker's request simply
-// becomes claimable again.
+// time with a lease (anonkit.leases, "request:<id>") renewed while they work on a second session,
+// so any number of workers process each request once, through a transaction pooler too; a killed
+// worker's request is claimable again at once on its machine, elsewhere when the lease expires.
+// An erase finishes its request in its own transaction, so it is never run twice.
 //
 // A finished request (done or failed) keeps no personal data: its key is replaced by the keyed
 // hash (request_key_hash), an access export goes to a file (mode 0600) in the export directory
@@ -10,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -26,6 +28,7 @@ struct RequestsOptions {
   // Access exports are written here as "<request id>-<subject kind>.json"; empty: access requests
   // fail (erase requests still run).
   std::string export_dir;
+  std::chrono::seconds lease_ttl{90};  // renewed every 2 s while a request runs
 };
 
 // Processes queued requests until none is left (or `stop` is set). Throws KeyError without a

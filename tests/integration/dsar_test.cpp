@@ -1,14 +1,22 @@
 // The Retriever against a real PostgreSQL: a shop schema of 11 tables with a composite foreign key,
 // a cycle, a self-reference inside a subject's data, referrals between subjects, a link without a
 // foreign key, a legal-hold table, shared reference data and a partitioned table.
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
+#include "anonkit/policy/column_mask.hpp"
 #include "anonkit/pseudo/keyring.hpp"
 #include "pg_fixture.hpp"
 #include "subjects.hpp"
@@ -541,6 +549,160 @@ TEST_F(Dsar, AKilledWorkersRequestIsClaimedAgain) {
   EXPECT_EQ(r.out, "requests: 1 done, 0 failed\n");
   EXPECT_EQ(scalar("SELECT status FROM anonkit.requests"), "done");
   EXPECT_EQ(count("SELECT count(*) FROM customers WHERE id = 1"), 0);
+}
+
+// Through a transaction-pooling PgBouncer (Debian's, started here for this test on a free
+// loopback port), with the database killing any session idle in a transaction after 300 ms: two
+// workers process forty requests exactly once and two retention runs do their rules once. No
+// session state of the worker's survives a transaction there, and no claim may sit idle in one.
+class Pooler : public Dsar {
+ protected:
+  void SetUp() override {
+    Dsar::SetUp();
+    const char* bouncer = "/usr/sbin/pgbouncer";
+    ASSERT_EQ(access(bouncer, X_OK), 0) << "pgbouncer is missing: scripts/bootstrap installs it";
+    const int s = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    socklen_t len = sizeof addr;
+    ASSERT_EQ(getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    port = ntohs(addr.sin_port);
+    close(s);
+    char dir_template[] = "/tmp/ak-bouncer-XXXXXX";
+    ASSERT_NE(mkdtemp(dir_template), nullptr);
+    dir = dir_template;
+    const auto env = [](const char* name) {
+      const char* v = std::getenv(name);
+      return std::string(v ? v : "");
+    };
+    std::ofstream(dir + "/users.txt")
+        << fmt::format("\"{}\" \"{}\"\n", env("PGUSER"), env("PGPASSWORD"));
+    std::ofstream(dir + "/bouncer.ini") << fmt::format(
+        "[databases]\n{} = host={} port={}\n[pgbouncer]\nlisten_addr = 127.0.0.1\n"
+        "listen_port = {}\nunix_socket_dir =\nauth_type = trust\nauth_file = {}/users.txt\n"
+        "pool_mode = transaction\ndefault_pool_size = 4\nmax_client_conn = 100\n"
+        "logfile = {}/bouncer.log\npidfile = {}/bouncer.pid\n",
+        dbname, env("PGHOST").empty() ? "localhost" : env("PGHOST"),
+        env("PGPORT").empty() ? "5432" : env("PGPORT"), port, dir, dir, dir);
+    // PgBouncer refuses to run as root: then as postgres, which owns the server too.
+    const bool root = geteuid() == 0;
+    if (root) ASSERT_EQ(std::system(fmt::format("chown -R postgres {}", dir).c_str()), 0);
+    const std::string ini = dir + "/bouncer.ini";
+    pid = fork();
+    if (pid == 0) {
+      if (root)
+        execl(bouncer, bouncer, "-q", "-u", "postgres", ini.c_str(), static_cast<char*>(nullptr));
+      else
+        execl(bouncer, bouncer, "-q", ini.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    bouncer_dsn =
+        fmt::format("host=127.0.0.1 port={} dbname={} user={}", port, dbname, env("PGUSER"));
+    for (int i = 0; i < 200; ++i) {
+      try {
+        db::Connection probe(bouncer_dsn);
+        break;
+      } catch (const std::exception&) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      }
+    }
+    (void)sql(fmt::format("ALTER DATABASE {} SET idle_in_transaction_session_timeout = '300ms'",
+                          conn->quote_name(dbname)));
+  }
+  void TearDown() override {
+    if (pid > 0) {
+      ::kill(pid, SIGTERM);
+      waitpid(pid, nullptr, 0);
+    }
+    if (!dir.empty()) (void)std::system(fmt::format("rm -rf {}", dir).c_str());
+    Dsar::TearDown();
+  }
+  std::vector<std::string> via_bouncer(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--dsn", bouncer_dsn});
+    return args;
+  }
+  int port = 0;
+  pid_t pid = -1;
+  std::string dir, bouncer_dsn;
+};
+
+TEST_F(Pooler, TwoWorkersThroughPgBouncerDoEveryRequestAndRuleOnce) {
+  db::Connection through(bouncer_dsn);
+  EXPECT_TRUE(through.pooled());
+  (void)sql(
+      "INSERT INTO customers (id, email, name) SELECT c, 'c' || c || '@example.com', "
+      "'Customer ' || c FROM generate_series(4, 40) c");
+  (void)sql("INSERT INTO orders SELECT c * 100 + 1, c, now() FROM generate_series(4, 40) c");
+  (void)sql(
+      "INSERT INTO anonkit.requests (kind, subject, subject_key) "
+      "SELECT 'erase', 'customer', c::text FROM generate_series(4, 40) c");
+  (void)sql(
+      "INSERT INTO anonkit.requests (kind, subject, subject_key) VALUES "
+      "('access', 'customer', '1'), ('access', 'customer', '2'), ('erase', 'customer', '999')");
+  ASSERT_EQ(count("SELECT count(*) FROM anonkit.requests"), 40);
+  // Retention through the pooler too: a delete rule and an anonymize rule with a keyed mask.
+  (void)sql(
+      "CREATE TABLE visits (id bigint PRIMARY KEY, at timestamptz NOT NULL, email text, "
+      "original text)");
+  (void)sql(
+      "INSERT INTO visits SELECT i, timestamptz '2019-01-01' + (i % 5000 || ' minutes')::interval, "
+      "'v' || i || '@example.org', 'v' || i || '@example.org' FROM generate_series(1, 20000) i");
+  (void)sql("CREATE TABLE clicks (at timestamptz NOT NULL)");
+  (void)sql("INSERT INTO clicks SELECT timestamptz '2019-01-01' FROM generate_series(1, 50000)");
+  (void)sql(
+      "INSERT INTO anonkit.retention_rules (name, table_name, time_column, keep, action, mask) "
+      "VALUES ('visits', 'visits', 'at', '1 year', 'anonymize', '{\"email\": "
+      "\"pseudonym:email\"}'), ('clicks', 'clicks', 'at', '1 year', 'delete', NULL)");
+
+  char exports[] = "/tmp/ak-exports-XXXXXX";
+  ASSERT_NE(mkdtemp(exports), nullptr);
+  auto a = start(via_bouncer({"requests", "run", "--export-dir", exports}));
+  auto b = start(via_bouncer({"requests", "run", "--export-dir", exports}));
+  auto c = start(via_bouncer({"retention", "run", "--batch", "500"}));
+  auto d = start(via_bouncer({"retention", "run", "--batch", "500"}));
+  const int codes = a.wait() + b.wait();
+  EXPECT_EQ(c.wait(), 0);
+  EXPECT_EQ(d.wait(), 0);
+  EXPECT_GE(codes, 3);  // the unknown customer fails its request: one worker exits 3
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.requests WHERE status = 'done' AND attempts = 1"),
+            39);
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.requests WHERE status = 'failed' AND attempts = 1"),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.audit WHERE kind = 'erase'"), 37);
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.audit WHERE kind = 'erase' AND note IS NOT NULL"),
+            0);
+  EXPECT_EQ(count("SELECT count(*) FROM customers"), 3);
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.leases"), 0);
+  // Retention: each rule's work done once between the two runs.
+  EXPECT_EQ(count("SELECT count(*) FROM clicks"), 0);
+  EXPECT_EQ(count("SELECT sum(rows) FROM anonkit.runs WHERE rule = 'clicks'"), 50000);
+  EXPECT_EQ(count("SELECT sum(rows) FROM anonkit.runs WHERE rule = 'visits'"), 20000);
+  const policy::MaskContext ctx(pseudo::Keyring::from_file(key));
+  const auto mask = policy::ColumnMask::parse("pseudonym:email");
+  std::int64_t wrong = 0;
+  for (const auto& r : sql("SELECT original, email FROM visits").rows)
+    wrong += mask.apply(*r[0], policy::ColumnKind::kText, ctx) != r[1];
+  EXPECT_EQ(wrong, 0);
+  // The pooled server sessions were left as the worker found them: no setting of its own leaks
+  // to the pool's next clients (psql, four times: the pool has four server sessions).
+  for (int i = 0; i < 4; ++i) {
+    const std::string out = "/tmp/ak-bouncer-show-" + std::to_string(getpid());
+    ASSERT_EQ(std::system(fmt::format("psql '{}' -XAtc 'SHOW extra_float_digits' -c 'SHOW "
+                                      "client_connection_check_interval' -c 'SHOW "
+                                      "tcp_keepalives_idle' > {}",
+                                      bouncer_dsn, out)
+                              .c_str()),
+              0);
+    std::ifstream in(out);
+    std::stringstream text;
+    text << in.rdbuf();
+    EXPECT_EQ(text.str().substr(0, 4), "1\n0\n") << text.str();  // the defaults, not 3 and 1s
+    EXPECT_EQ(text.str().find("\n30\n"), std::string::npos) << text.str();  // not the worker's
+    std::remove(out.c_str());
+  }
+  (void)std::system(fmt::format("rm -rf {}", exports).c_str());
 }
 
 }  // namespace

@@ -291,7 +291,9 @@ Transaction::Transaction(Connection& conn, Isolation isolation) : impl_(std::mak
         impl_->tx = std::make_unique<pqxx::transaction<pqxx::serializable>>(c);
         break;
     }
-    if (conn.impl_->pooled) pin_locally(*impl_->tx);
+    // Also on a direct connection: a pooler the port did not give away (PgBouncer on the
+    // server's own port) must not change how this transaction reads and writes values.
+    pin_locally(*impl_->tx);
   });
 }
 

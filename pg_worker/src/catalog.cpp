@@ -152,9 +152,12 @@ std::optional<std::string> range_upper_bound(const std::string& bound) {
 }
 
 DeleteEffects delete_effects(db::Connection& conn, const TableInfo& table) {
-  // pg_partition_tree() is empty for a table outside any partition tree.
+  // The table, its partitions and, for a partition, the tables it is a partition of: a foreign
+  // key or trigger on a parent applies to its partitions (pg_partition_tree() is empty for a
+  // table outside any partition tree).
   const std::string tree =
-      "(SELECT relid FROM pg_partition_tree(CAST($1 AS oid)) UNION SELECT CAST($1 AS oid))";
+      "(SELECT relid FROM pg_partition_tree(CAST($1 AS oid)) UNION SELECT relid FROM "
+      "pg_partition_ancestors(CAST($1 AS oid)) UNION SELECT CAST($1 AS oid))";
   DeleteEffects e;
   // A foreign key to a partitioned table is cloned per partition (conparentid names the
   // original): the original only.

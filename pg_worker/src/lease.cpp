@@ -3,9 +3,11 @@
 
 #include <fmt/format.h>
 #include <openssl/rand.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 
@@ -66,8 +68,13 @@ const ProcessIdentity& ProcessIdentity::self() {
 std::optional<bool> ProcessIdentity::alive() const {
   const auto& me = self();
   if (host != me.host || machine != me.machine || me.started.empty()) return std::nullopt;
+  if (pid <= 0) return false;
+  // The kernel says whether the pid exists (EPERM: it does, another user's); /proc then tells a
+  // reused pid by its start time, where /proc shows it (hidepid may hide other users' processes:
+  // then it counts as alive).
+  if (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return false;
   const std::string now = start_time(pid);
-  return !now.empty() && now == started;
+  return now.empty() || now == started;
 }
 
 Lease::Lease(db::Connection& conn, std::string resource, std::string token,

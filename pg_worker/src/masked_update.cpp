@@ -88,8 +88,11 @@ std::uint64_t write_masked(db::Connection& conn, db::Transaction& tx, const Tabl
                                   ? fmt::format("(CAST({} AS timestamp) AT TIME ZONE 'UTC')", v)
                                   : fmt::format("CAST({} AS {})", v, c.type);
     set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", conn.quote_name(c.name), value);
-    changed += fmt::format("{}t.{} IS DISTINCT FROM {}", changed.empty() ? "" : " OR ",
-                           conn.quote_name(c.name), value);
+    // Compared as text where the type may have no '=' (json, xml, point, ...).
+    const bool by_text = c.kind == policy::ColumnKind::kOther;
+    changed += fmt::format("{}t.{}{} IS DISTINCT FROM ({}){}", changed.empty() ? "" : " OR ",
+                           conn.quote_name(c.name), by_text ? "::text" : "", value,
+                           by_text ? "::text" : "");
   }
   for (const auto& n : nulled) {
     set += fmt::format("{}{} = NULL", set.empty() ? "" : ", ", conn.quote_name(n));

@@ -46,6 +46,7 @@ struct Plan {
   std::string filter;  // " AND (...)" or empty
   bool drop_partitions = false;
   std::vector<std::string> notes;  // what the run should say beside its counts
+  bool row_local_filter = true;    // the filter depends on its row alone (see anonymize)
 };
 
 std::string worker_id() {
@@ -81,6 +82,7 @@ Plan validate(db::Connection& conn, const Rule& rule, const RetentionOptions& op
 
   if (rule.filter) {
     policy::check_sql_condition(*rule.filter);
+    p.row_local_filter = policy::sql_condition_is_row_local(*rule.filter);
     p.filter = fmt::format(" AND ({})", *rule.filter);
     try {  // planned, never run: a non-boolean or misspelt filter fails here, before any row
       (void)conn.exec(
@@ -116,7 +118,11 @@ Plan validate(db::Connection& conn, const Rule& rule, const RetentionOptions& op
           "give those tables their own rules, or set may_cascade = true on this rule if their "
           "rows may go with their parents",
           p.table.display, cascades));
-    if (!cascades.empty()) p.notes.push_back("cascades to " + cascades);
+    if (!cascades.empty()) {
+      p.notes.push_back("cascades to " + cascades);
+      // PostgreSQL refuses to detach a partition that other rows still reference.
+      p.drop_partitions = false;
+    }
     for (const auto& t : effects.triggers)
       p.notes.push_back(fmt::format(
           "DELETE trigger {} on {} runs for every deleted row (if it copies rows to a history "
@@ -277,6 +283,7 @@ class RuleRun {
   void retrying(F&& body, std::int64_t* size = nullptr, std::int64_t min_size = kMinBatch) {
     for (int attempt = 0;; ++attempt) {
       try {
+        if (lease) lease->renew();  // retries can outlast the lease
         body();
         return;
       } catch (const db::SqlError& e) {
@@ -366,7 +373,9 @@ class RuleRun {
          conn_
              .exec("SELECT c.oid::text, quote_ident(n.nspname) || '.' || quote_ident(c.relname), "
                    "EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = c.oid "
-                   "AND a.attnum = i.indkey[0] WHERE i.indrelid = c.oid AND i.indisvalid AND "
+                   "AND a.attnum = i.indkey[0] JOIN pg_class ic ON ic.oid = i.indexrelid "
+                   "JOIN pg_am am ON am.oid = ic.relam AND am.amname = 'btree' "
+                   "WHERE i.indrelid = c.oid AND i.indisvalid AND i.indpred IS NULL AND "
                    "a.attname = $2)::text, c.reltuples::text, c.relpages::text "
                    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                    // pg_partition_tree() is empty for a table outside any partition tree.
@@ -559,6 +568,9 @@ class RuleRun {
     std::vector<db::Value> upper;      // behind the cursor: at or before this position
     std::optional<std::string> since;  // behind: only row versions written since this xid
     bool write = true;                 // false: count what a run would change
+    // A cursor from before the ledger existed: keyed cells behind it that the ledger does not
+    // know were pseudonymized then; they are recorded as they are, not pseudonymized again.
+    bool adopt = false;
     [[nodiscard]] bool forward() const { return upper.empty(); }
   };
 
@@ -576,16 +588,26 @@ class RuleRun {
       Pass behind;
       behind.upper = cur.last;
       behind.write = write;
-      // Incremental while the masks and filter are those last checked and the horizon is
-      // comparable: age() counts in 32 bits, so one over 2^30 transactions old re-checks all.
-      if (cur.horizon && cur.digest == p_.rule.digest) {
+      behind.adopt = !cur.horizon;
+      // Incremental while the masks and filter are those last checked, the filter depends on its
+      // row alone (a subquery or now() makes rows eligible without writing them), and the horizon
+      // is comparable: age() counts in 32 bits, so one over 2^30 transactions old, or one from
+      // another cluster's numbering (ahead of this one), re-checks all.
+      if (cur.horizon && cur.digest == p_.rule.digest && p_.row_local_filter) {
         const std::int64_t h = std::stoll(*cur.horizon);
         const std::int64_t low = h & 0xffffffff;
-        if (next - h < (std::int64_t{1} << 30) && low >= 3) behind.since = std::to_string(low);
+        if (next - h >= 0 && next - h < (std::int64_t{1} << 30) && low >= 3)
+          behind.since = std::to_string(low);
       }
       std::vector<db::Value> pos;
       run_batches(progress, size, o_.batch.has_value(),
                   [&](std::int64_t n) { return anonymize_batch(n, pos, behind); });
+      if (adopted_ > 0)
+        out_.notes.push_back(fmt::format(
+            "{} pseudonymized cells behind the cursor predate the ledger (an older anonkit): "
+            "recorded as done, not pseudonymized again; a row that became eligible behind the "
+            "cursor before this upgrade may still hold its original values",
+            adopted_));
     }
     if (!stopping()) {
       Pass forward;
@@ -595,11 +617,22 @@ class RuleRun {
                   [&](std::int64_t n) { return anonymize_batch(n, last, forward); });
     }
     progress.done();
-    if (write && !stopping())
-      (void)conn_.exec(
-          "UPDATE anonkit.retention_cursors SET horizon = CAST($2 AS bigint), rule_digest = $3 "
-          "WHERE rule = $1",
-          {p_.rule.name, horizon, p_.rule.digest});
+    if (!write || stopping()) return;
+    // The horizon moves only when the catch-up covered everything behind the cursor: a cutoff now
+    // before the cursor (--as-of, a longer keep) left rows between them unchecked.
+    if (!cur.last.empty() && conn_.exec(fmt::format("SELECT ({} < {})::text", cast("$1", *p_.time),
+                                                    cast("$2", *p_.time)),
+                                        {cur.last[0], cutoff_})
+                                     .scalar() != "true") {
+      out_.notes.push_back(
+          "the cutoff is before the cursor: rows between them were not re-checked, and will be "
+          "once the cutoff passes the cursor again");
+      return;
+    }
+    (void)conn_.exec(
+        "UPDATE anonkit.retention_cursors SET horizon = CAST($2 AS bigint), rule_digest = $3 "
+        "WHERE rule = $1",
+        {p_.rule.name, horizon, p_.rule.digest});
   }
 
   // The ledger's names for a keyed cell (table, column, key) and for the value written into it:
@@ -619,6 +652,12 @@ class RuleRun {
     return hex;
   }
 
+  // The value a keyed mask wrote, with the strategy that wrote it: after a change of strategy
+  // (fpe to pseudonym) the cell no longer counts as done.
+  std::string written_mac(const MaskedColumn& m, const std::string& value) const {
+    return ledger_mac("anonkit-retention-written", *m.column, {m.mask.spec(), value});
+  }
+
   std::int64_t anonymize_batch(std::int64_t size, std::vector<db::Value>& last, const Pass& pass) {
     db::Transaction tx(conn_);
     // The batch's rows are few and found by key: a hash or merge join would read the whole table
@@ -628,30 +667,51 @@ class RuleRun {
     std::string where = past_cutoff();
     add_cursor_condition(last, where, params);
     if (!pass.forward()) add_upper_condition(pass.upper, where, params);
-    if (pass.since) {
-      params.push_back(*pass.since);
-      where += fmt::format(" AND age({}.xmin) <= age(CAST(${} AS xid))", p_.table.qualified,
-                           params.size());
-    }
     // Table-qualified in ORDER BY: a bare name would sort by the select list's text of the same
     // name (ids as text, 10 before 9), out of the keyset's order, and rows would be passed over.
     // No alias: a rule's filter may name the table.
-    std::string select, order;
+    std::string select, order, window, window_desc;
     for (std::size_t i = 0; i < p_.order.size(); ++i) {
       const std::string col = fmt::format("{}.{}", p_.table.qualified, q(p_.order[i]->name));
       select += fmt::format("{}{}::text", i ? ", " : "", col);
       order += fmt::format("{}{}", i ? ", " : "", col);
+      window += fmt::format("{}{} AS w{}", i ? ", " : "", col, i);
+      window_desc += fmt::format("{}w{} DESC", i ? ", " : "", i);
+    }
+    std::vector<db::Value> window_end;
+    const std::string limit = " LIMIT CAST($2 AS bigint)";  // a window holds no more anyway
+    if (pass.since) {
+      // Few rows behind the cursor changed: a batch is the next `size` rows in order (a window,
+      // found by the index) and, of those, the ones written since the horizon, so no batch scans
+      // far for its matches. A window without any still counts as a step.
+      std::string ends;
+      for (std::size_t i = 0; i < p_.order.size(); ++i)
+        ends += fmt::format("{}w{}::text", i ? ", " : "", i);
+      const auto end =
+          tx.exec(fmt::format("SELECT {} FROM (SELECT {} FROM {} WHERE {} ORDER BY "
+                              "{} LIMIT CAST($2 AS bigint)) w ORDER BY {} LIMIT 1",
+                              ends, window, p_.table.qualified, where, order, window_desc),
+                  params);
+      if (end.empty()) return 0;
+      window_end = end.rows[0];
+      add_upper_condition(window_end, where, params);
+      params.push_back(*pass.since);
+      where += fmt::format(" AND age({}.xmin) <= age(CAST(${} AS xid))", p_.table.qualified,
+                           params.size());
     }
     for (const auto& m : p_.masks)
       select += ", " + masked_read(conn_, p_.table.qualified, *m.column);
     // FOR UPDATE, not SKIP LOCKED: the cursor moves past every row it passes, so none may be
     // skipped. A row held too long by an application makes the batch time out and retry.
     const auto rows = tx.exec(
-        fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} "
-                    "LIMIT CAST($2 AS bigint){}",
-                    select, p_.table.qualified, where, order, pass.write ? " FOR UPDATE" : ""),
+        fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {}{}{}", select, p_.table.qualified, where,
+                    order, limit, pass.write ? " FOR UPDATE" : ""),
         params);
-    if (rows.empty()) return 0;
+    if (rows.empty() && window_end.empty()) return 0;
+    if (rows.empty()) {  // a window with nothing written since: step past it
+      last = window_end;
+      return 1;
+    }
     const std::size_t nkey = p_.key.size(), norder = p_.order.size();
     const auto key_of = [&](const std::vector<db::Value>& row) {
       return std::vector<db::Value>(row.begin() + 1, row.begin() + 1 + static_cast<long>(nkey));
@@ -663,6 +723,7 @@ class RuleRun {
     for (std::size_t m = 0; m < p_.masks.size(); ++m)
       if (p_.masks[m].mask.needs_key()) keyed.push_back(m);
     std::vector<std::string> todo(rows.size(), std::string(keyed.size(), '1'));
+    std::vector<db::Value> adopt_cells, adopt_written;
     if (!keyed.empty() && ctx_.has_key()) {
       std::vector<std::vector<std::string>> cells(rows.size());
       std::vector<db::Value> wanted;
@@ -682,11 +743,17 @@ class RuleRun {
         written.emplace(*row[0], *row[1]);
       for (std::size_t r = 0; r < rows.size(); ++r)
         for (std::size_t j = 0; j < keyed.size(); ++j) {
+          const MaskedColumn& m = p_.masks[keyed[j]];
           const auto& v = rows.rows[r][norder + keyed[j]];
           const auto w = written.find(cells[r][j]);
-          const bool done = !v || (w != written.end() &&
-                                   w->second == ledger_mac("anonkit-retention-written",
-                                                           *p_.masks[keyed[j]].column, {v}));
+          const std::string tag = v ? written_mac(m, *v) : std::string();
+          bool done = !v || (w != written.end() && w->second == tag);
+          if (!done && pass.adopt && w == written.end()) {
+            done = true;
+            ++adopted_;
+            adopt_cells.emplace_back(cells[r][j]);
+            adopt_written.emplace_back(tag);
+          }
           todo[r][j] = done ? '0' : '1';
         }
     }
@@ -708,17 +775,17 @@ class RuleRun {
       for (std::size_t r = 0; r < rows.size(); ++r) groups[todo[r]].push_back(r);
       std::vector<std::pair<std::string, std::string>> match;
       for (const auto* k : p_.key) match.emplace_back("t." + q(k->name), k->type);
-      std::vector<db::Value> ledger_cells, ledger_written;
+      std::vector<db::Value> ledger_cells = adopt_cells, ledger_written = adopt_written;
       for (const auto& [pattern, members] : groups) {
         std::vector<MaskedColumn> masks;
         std::vector<std::size_t> columns;  // index in p_.masks
-        std::vector<const ColumnInfo*> keyed_written;
+        std::vector<const MaskedColumn*> keyed_written;
         for (std::size_t m = 0, j = 0; m < p_.masks.size(); ++m) {
           const bool is_keyed = p_.masks[m].mask.needs_key();
           if (is_keyed && pattern[j++] == '0') continue;
           masks.push_back(p_.masks[m]);
           columns.push_back(m);
-          if (is_keyed) keyed_written.push_back(p_.masks[m].column);
+          if (is_keyed) keyed_written.push_back(&p_.masks[m]);
         }
         if (masks.empty()) continue;
         std::vector<std::vector<db::Value>> values;
@@ -730,7 +797,8 @@ class RuleRun {
         WriteOptions w;
         w.only_changed = true;
         for (const auto* k : p_.key) w.returning.push_back("t." + q(k->name));
-        for (const auto* c : keyed_written) w.returning.push_back(masked_read(conn_, "t", *c));
+        for (const auto* c : keyed_written)
+          w.returning.push_back(masked_read(conn_, "t", *c->column));
         std::vector<std::vector<db::Value>> back;
         if (!keyed_written.empty()) w.returned = &back;
         changed += static_cast<std::int64_t>(
@@ -740,9 +808,9 @@ class RuleRun {
           for (std::size_t j = 0; j < keyed_written.size(); ++j) {
             const auto& v = row[nkey + j];
             if (!v) continue;
-            ledger_cells.emplace_back(ledger_mac("anonkit-retention-cell", *keyed_written[j], key));
-            ledger_written.emplace_back(
-                ledger_mac("anonkit-retention-written", *keyed_written[j], {v}));
+            ledger_cells.emplace_back(
+                ledger_mac("anonkit-retention-cell", *keyed_written[j]->column, key));
+            ledger_written.emplace_back(written_mac(*keyed_written[j], *v));
           }
         }
       }
@@ -776,6 +844,7 @@ class RuleRun {
   RuleOutcome& out_;
   policy::MaskContext ctx_;
   std::string cutoff_, cutoff_tz_;
+  std::int64_t adopted_ = 0;
 };
 
 std::vector<Rule> load_rules(db::Connection& conn, const RetentionOptions& options) {

@@ -45,7 +45,7 @@ struct RuleOutcome {
   double seconds = 0;
   std::optional<std::string> oldest, newest;  // dry run
   std::string error;
-  std::vector<std::string> notes;  // cascades and DELETE triggers the rule's deletes set off
+  std::vector<std::string> notes;       // cascades and DELETE triggers the rule's deletes set off
   std::vector<std::string> strategies;  // per leaf: how it was deleted, and why
 };
 

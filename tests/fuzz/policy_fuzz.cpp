@@ -26,6 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (input.size() > policy::kMaxConditionBytes || input.find('\0') != std::string_view::npos)
       std::abort();
     if (input == ";" || input == "--" || input == ")") std::abort();
+    (void)policy::sql_condition_is_row_local(input);  // accepted input: must not throw
   }
   try {
     (void)policy::parse_duration(input);

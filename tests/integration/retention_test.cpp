@@ -388,6 +388,60 @@ TEST_F(CatchUp, EveryRowEligibleAtTheCutoffIsAnonymizedOnceWhenItBecameEligible)
 // A rule's lease: skipped while a live worker holds it (on this machine: its process runs; on
 // another: until the lease expires), taken at once from a holder on this machine whose process is
 // gone, and from an expired one.
+// The catch-up's own edges: a cursor from before the ledger (an upgrade) must not pseudonymize
+// again; a filter that looks at other rows makes rows eligible without writing them; a run whose
+// cutoff is before the cursor must not forget what changed behind it; a json column masked to
+// NULL has no '=' operator.
+TEST_F(CatchUp, UpgradesOtherRowsFiltersEarlierCutoffsAndTypesWithoutEquality) {
+  (void)sql("ALTER TABLE claims ADD COLUMN extra json DEFAULT '{\"a\": 1}'");
+  (void)sql(
+      R"(UPDATE anonkit.retention_rules SET mask = '{"email": "pseudonym:email", "age": "bucket:10", "extra": "null"}')");
+  run();
+  EXPECT_EQ(wrong(), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM claims WHERE extra IS NOT NULL AND at < '2021-01-01' "
+                  "AND status = 'closed'"),
+            0);
+  // As an older anonkit left it: a cursor without horizon, no ledger.
+  (void)sql("UPDATE anonkit.retention_cursors SET horizon = NULL, rule_digest = NULL");
+  (void)sql("DELETE FROM anonkit.retention_ledger");
+  const std::string before = checksum("claims", "id");
+  run();
+  EXPECT_EQ(last_rows(), 0);
+  EXPECT_EQ(checksum("claims", "id"), before) << "nothing pseudonymized twice";
+  EXPECT_EQ(count("SELECT count(*) FROM anonkit.runs WHERE notes LIKE '%predate the ledger%'"), 1);
+  EXPECT_EQ(wrong(), 0);
+
+  // An earlier cutoff (before the cursor), while the application writes a real address back
+  // into an old anonymized claim: that run does not reach it, and must not forget it.
+  (void)sql(
+      "UPDATE claims SET email = 'back@example.org', original = 'back@example.org' WHERE id "
+      "= (SELECT min(id) FROM claims WHERE status = 'closed' AND at = '2020-12-31 "
+      "23:59:59.999999+00')");
+  auto early = worker({"retention", "run", "--as-of", "2025-06-01 00:00:00+00"}, env);
+  EXPECT_EQ(early.exit_code, 0) << early.out << early.err;
+  EXPECT_NE(early.out.find("the cutoff is before the cursor"), std::string::npos) << early.out;
+  EXPECT_EQ(wrong(), 1);
+  run();
+  EXPECT_EQ(wrong(), 0) << "the next run with the cutoff past the cursor re-checks it";
+
+  // A filter over other rows: claims become eligible when listed elsewhere, unwritten.
+  (void)sql("CREATE TABLE settled (id bigint PRIMARY KEY)");
+  (void)sql(
+      "UPDATE anonkit.retention_rules SET filter = 'status = ''closed'' OR id IN (SELECT id "
+      "FROM settled)'");
+  run();
+  (void)sql(
+      "INSERT INTO settled SELECT id FROM claims WHERE status = 'open' AND at < "
+      "'2021-01-01' AND id % 5 = 0");
+  const auto listed = count("SELECT count(*) FROM settled");
+  ASSERT_GT(listed, 10);
+  run();
+  EXPECT_EQ(last_rows(), listed);
+  EXPECT_EQ(count("SELECT count(*) FROM claims c JOIN settled s USING (id) WHERE c.email = "
+                  "c.original"),
+            0);
+}
+
 TEST_F(Retention, ALeaseHeldByALiveWorkerIsRespectedAndADeadOnesIsTakenAtOnce) {
   events(100, 0);
   rule("events", "events", "at", "30 days");
@@ -510,6 +564,21 @@ TEST_F(Retention, CascadesToYoungChildrenNeedConsentAndDeleteTriggersAreNamed) {
   EXPECT_EQ(count("SELECT count(*) FROM anonkit.runs WHERE status = 'done' AND notes LIKE "
                   "'%cascades to claims%' AND notes LIKE '%policies_history%'"),
             1);
+  // A rule on one partition of a referenced table cascades through its parent's foreign key.
+  (void)sql(
+      "CREATE TABLE accounts (id int, at timestamptz NOT NULL, PRIMARY KEY (id, at)) "
+      "PARTITION BY RANGE (at)");
+  (void)sql(
+      "CREATE TABLE accounts_2020 PARTITION OF accounts FOR VALUES FROM ('2020-01-01') TO "
+      "('2021-01-01')");
+  (void)sql(
+      "CREATE TABLE statements (id int PRIMARY KEY, account int, account_at timestamptz, "
+      "FOREIGN KEY (account, account_at) REFERENCES accounts ON DELETE CASCADE)");
+  (void)sql("DELETE FROM anonkit.retention_rules");
+  rule("accounts_2020", "accounts_2020", "at", "30 days");
+  r = worker({"retention", "run", "--as-of", kAsOf});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("changes rows of statements"), std::string::npos) << r.out;
 }
 
 // A bulk load autovacuum has not analysed yet: no statistics, so the share of expired rows is

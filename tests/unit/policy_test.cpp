@@ -212,6 +212,20 @@ TEST(SqlCondition, RefusesWhatCouldEscapeItsParentheses) {
                InvalidArgument);  // fuzz find
 }
 
+TEST(SqlCondition, KnowsWhichFiltersDependOnTheirRowAlone) {
+  for (const char* local :
+       {"status = 'closed'", "lower(kind) IN ('a', 'b') AND amount > 10",
+        "coalesce(closed_at, opened_at) < '2020-01-01'", "note = 'now()'", "\"now\" IS NULL",
+        "date_trunc('month', at) = '2020-01-01'", "id = ANY (ARRAY[1, 2])"})
+    EXPECT_TRUE(sql_condition_is_row_local(local)) << local;
+  for (const char* moving :
+       {"closed_at < now() - interval '1 year'", "at < CURRENT_DATE", "random() < 0.5",
+        "id IN (SELECT id FROM closed)", "EXISTS (SELECT 1 FROM x WHERE x.id = t.id)",
+        "status_of(id) = 'closed'", "age(at) > interval '1 year'", "at < LOCALTIMESTAMP"})
+    EXPECT_FALSE(sql_condition_is_row_local(moving)) << moving;
+  EXPECT_THROW((void)sql_condition_is_row_local("a); DROP TABLE x; --"), InvalidArgument);
+}
+
 TEST(Duration, ParsesUnitsAndRefusesNonsense) {
   using std::chrono::milliseconds;
   EXPECT_EQ(parse_duration("15m"), milliseconds(15 * 60 * 1000));

@@ -4,6 +4,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <functional>
+#include <string>
+
 #include "anonkit/error.hpp"
 
 namespace anonkit::policy {
@@ -17,7 +23,9 @@ bool ident_char(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
 
 }  // namespace
 
-void check_sql_condition(std::string_view s) {
+// Walks the tokens of `s`, failing on what check_sql_condition refuses; calls `on_word` with each
+// bare word (not inside quotes) and the first character after it that is not white space.
+void lex(std::string_view s, const std::function<void(std::string_view, char)>& on_word) {
   auto fail = [&](std::string_view what) {
     throw InvalidArgument(fmt::format(
         "anonkit: filter {}: expected one boolean SQL expression (no ';', comments or $n "
@@ -80,15 +88,56 @@ void check_sql_condition(std::string_view s) {
       if (--depth < 0) fail("closes a parenthesis it did not open");
       ++i;
     } else if (ident_start(c)) {
+      const std::size_t start = i;
       while (i < s.size() && ident_char(s[i])) ++i;
       if (i < s.size() && s[i] == '$') ++i;  // identifiers may contain '$' after the first char
       while (i < s.size() && (ident_char(s[i]) || s[i] == '$')) ++i;
+      if (on_word) {
+        std::size_t j = i;
+        while (j < s.size() && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r')) ++j;
+        on_word(s.substr(start, i - start), j < s.size() ? s[j] : '\0');
+      }
     } else {
       ++i;
     }
   }
   if (!any) fail("is empty");
   if (depth != 0) fail("leaves a parenthesis open");
+}
+
+void check_sql_condition(std::string_view condition) { lex(condition, {}); }
+
+bool sql_condition_is_row_local(std::string_view condition) {
+  // Words whose value changes with time, the session or other rows.
+  static constexpr std::array<std::string_view, 13> kMoving{"select",
+                                                            "exists",
+                                                            "now",
+                                                            "current_date",
+                                                            "current_time",
+                                                            "localtime",
+                                                            "localtimestamp",
+                                                            "current_timestamp",
+                                                            "clock_timestamp",
+                                                            "statement_timestamp",
+                                                            "transaction_timestamp",
+                                                            "timeofday",
+                                                            "random"};
+  // Calls (a word before '(') that depend on their arguments alone, and keywords a '(' follows.
+  static constexpr std::array<std::string_view, 34> kPure{
+      "and",     "or",    "not",    "in",          "any",          "all",      "some",
+      "array",   "row",   "cast",   "coalesce",    "nullif",       "greatest", "least",
+      "lower",   "upper", "length", "char_length", "octet_length", "abs",      "trim",
+      "btrim",   "ltrim", "rtrim",  "substr",      "substring",    "position", "strpos",
+      "replace", "round", "floor",  "ceil",        "date_trunc",   "extract"};
+  bool local = true;
+  lex(condition, [&](std::string_view word, char next) {
+    std::string w(word);
+    std::transform(w.begin(), w.end(), w.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (std::find(kMoving.begin(), kMoving.end(), w) != kMoving.end()) local = false;
+    if (next == '(' && std::find(kPure.begin(), kPure.end(), w) == kPure.end()) local = false;
+  });
+  return local;
 }
 
 }  // namespace anonkit::policy

@@ -15,4 +15,11 @@ inline constexpr std::size_t kMaxConditionBytes = 8192;
 // ';', a comment, a positional parameter ($1), or a NUL byte.
 void check_sql_condition(std::string_view condition);
 
+// Whether a condition that passed check_sql_condition depends on its row alone: no subquery, no
+// EXISTS, no clock or random value, and no function call outside a short list of ones that depend
+// on their arguments only (lower, coalesce, date_trunc, ...). Anything else may make a row satisfy
+// it without the row being written (`status_of(id) = 'closed'`, `closed_at < now() - ...`).
+// Conservative: an unknown function is taken as not row-local. Throws as check_sql_condition.
+[[nodiscard]] bool sql_condition_is_row_local(std::string_view condition);
+
 }  // namespace anonkit::policy

@@ -15,6 +15,7 @@
 #include "install.hpp"
 #include "lease.hpp"
 #include "pg_fixture.hpp"
+#include "retention/rule_run.hpp"
 
 namespace anonkit::pg::testing {
 namespace {
@@ -249,6 +250,18 @@ TEST_F(Anonymize, TwoWorkersAtOnceDoTheWorkOnce) {
   // Whatever the interleaving, the rows each rule's runs report add up to the work there was.
   EXPECT_EQ(count("SELECT sum(rows) FROM anonkit.runs WHERE rule = 'anon'"), 40000);
   EXPECT_EQ(count("SELECT sum(rows) FROM anonkit.runs WHERE rule = 'audit'"), 482399);
+}
+
+// The choice between the two delete ways, alone: by the index only with one and below 30% of
+// the leaf's rows past the cutoff.
+TEST(DeleteWay, ByTheIndexOnlyWithOneAndFewExpiredRows) {
+  using retention::choose_delete_way;
+  using retention::DeleteWay;
+  EXPECT_EQ(choose_delete_way(true, 0.05), DeleteWay::kByIndex);
+  EXPECT_EQ(choose_delete_way(true, 0.29), DeleteWay::kByIndex);
+  EXPECT_EQ(choose_delete_way(true, 0.30), DeleteWay::kByBlocks);
+  EXPECT_EQ(choose_delete_way(true, 1.0), DeleteWay::kByBlocks);
+  EXPECT_EQ(choose_delete_way(false, 0.0), DeleteWay::kByBlocks);
 }
 
 // Claims closed at any time; a rule anonymizes closed claims older than five years. The oracle

@@ -193,7 +193,8 @@ struct Connection::Impl {
 };
 
 namespace {
-// Through a pooler, every transaction starts by pinning the settings again.
+// Every transaction starts by pinning the settings again, locally: through a pooler its server
+// session may not be the one the connection's settings went to.
 void pin_locally(pqxx::dbtransaction& tx) {
   Settings all = pinned_settings();
   all.insert(all.end(), kTracked.begin(), kTracked.end());
@@ -216,16 +217,16 @@ Connection::Connection(const std::string& dsn) {
   // Through a pooler (PgBouncer in transaction mode) each transaction may run on another server
   // session: session state is not ours. Told apart by the port: the one we connected to is not the
   // server's own (a port-mapping proxy counts as a pooler too, which only costs a round trip).
+  // The zone the session was given says how the application's `timestamp without time zone`
+  // values are meant; the worker's own session then runs in UTC.
+  const auto found = exec("SELECT current_setting('port'), current_setting('TimeZone')");
+  impl_->time_zone = found.rows.at(0).at(1).value_or("UTC");
   impl_->pooled = [&] {
     if (const char* env = std::getenv("ANONKIT_POOLED"); env != nullptr && *env != '\0')
       return std::string_view(env) != "0";
     const char* port = impl_->conn.port();
-    return port != nullptr && *port != '\0' &&
-           exec("SELECT current_setting('port')").scalar() != port;
+    return port != nullptr && *port != '\0' && found.rows[0][0] != std::string(port);
   }();
-  // The zone the session was given says how the application's `timestamp without time zone`
-  // values are meant; the worker's own session then runs in UTC.
-  impl_->time_zone = exec("SELECT current_setting('TimeZone')").scalar();
   if (impl_->pooled) {
     // Only what PgBouncer tracks per client and restores on every server session it hands out;
     // the rest is set in each transaction (Transaction, exec).

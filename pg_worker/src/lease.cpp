@@ -41,9 +41,7 @@ std::string random_token() {
   std::array<unsigned char, 16> bytes{};
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
     throw Error("anonkit: the system's random source failed");
-  std::string hex;
-  for (const auto b : bytes) hex += fmt::format("{:02x}", b);
-  return hex;
+  return fmt::format("{:02x}", fmt::join(bytes, ""));
 }
 
 }  // namespace

@@ -20,9 +20,8 @@ namespace {
 using namespace retention;
 
 std::string worker_id() {
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  return fmt::format("{}:{}", host, getpid());
+  const auto& me = ProcessIdentity::self();
+  return fmt::format("{}:{}", me.host, me.pid);
 }
 
 std::string rule_error(const Rule& r, std::string_view what) {

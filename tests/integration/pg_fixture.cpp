@@ -12,6 +12,8 @@
 #include <random>
 #include <thread>
 
+#include "anonkit/policy/column_mask.hpp"
+#include "anonkit/pseudo/keyring.hpp"
 #include "install.hpp"
 
 namespace anonkit::pg::testing {
@@ -137,6 +139,16 @@ void PgTest::wait_for_worker_backends_to_end() {
 std::string PgTest::checksum(const std::string& table, const std::string& order) {
   return scalar(fmt::format(
       "SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY {}), '')) FROM {} t", order, table));
+}
+
+std::int64_t PgTest::not_masked_once(const std::string& query, const std::string& key,
+                                     const std::string& spec) {
+  const policy::MaskContext ctx(pseudo::Keyring::from_file(key));
+  const auto mask = policy::ColumnMask::parse(spec);
+  std::int64_t wrong = 0;
+  for (const auto& r : sql(query).rows)
+    wrong += !r[0] || mask.apply(*r[0], policy::ColumnKind::kText, ctx) != r[1];
+  return wrong;
 }
 
 std::string PgTest::key_file() {

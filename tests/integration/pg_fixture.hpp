@@ -63,6 +63,10 @@ class PgTest : public ::testing::Test {
   std::string checksum(const std::string& table, const std::string& order = "1");
   // A fresh key file (mode 0600) for keyed masks, removed with the test.
   std::string key_file();
+  // Rows of `query` (original, masked) whose masked text is not the keyed `spec` of the original
+  // under `key`: a row masked twice or not at all counts.
+  std::int64_t not_masked_once(const std::string& query, const std::string& key,
+                               const std::string& spec = "pseudonym:email");
 
   virtual bool install() const { return true; }
 

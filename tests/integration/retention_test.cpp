@@ -11,7 +11,6 @@
 #include <sstream>
 #include <thread>
 
-#include "anonkit/policy/column_mask.hpp"
 #include "install.hpp"
 #include "lease.hpp"
 #include "pg_fixture.hpp"
@@ -194,12 +193,8 @@ class Anonymize : public Retention {
     key = key_file();
   }
   void expect_exactly_once() {
-    const policy::MaskContext ctx(pseudo::Keyring::from_file(key));
-    const auto mask = policy::ColumnMask::parse("pseudonym:email");
-    std::int64_t wrong = 0;
-    for (const auto& r : sql("SELECT original, email FROM events WHERE at < '2025-12-02'").rows)
-      wrong += mask.apply(*r[0], policy::ColumnKind::kText, ctx) != r[1];
-    EXPECT_EQ(wrong, 0);
+    EXPECT_EQ(not_masked_once("SELECT original, email FROM events WHERE at < '2025-12-02'", key),
+              0);
     EXPECT_EQ(count("SELECT count(*) FROM events WHERE at < '2025-12-02' AND age % 10 <> 0"), 0);
     EXPECT_EQ(count("SELECT count(*) FROM events WHERE at >= '2025-12-02' AND (email <> original "
                     "OR age <> 30)"),
@@ -307,12 +302,8 @@ class CatchUp : public Retention {
   // Rows that are wrong now: eligible ones not pseudonymized exactly once or not bucketed, others
   // changed at all.
   std::int64_t wrong(bool with_phone = false) {
-    const policy::MaskContext ctx(pseudo::Keyring::from_file(key));
-    const auto mask = policy::ColumnMask::parse("pseudonym:email");
-    std::int64_t bad = 0;
     const std::string eligible = "at < timestamptz '2021-01-01 00:00:00+00' AND status = 'closed'";
-    for (const auto& r : sql("SELECT original, email FROM claims WHERE " + eligible).rows)
-      bad += mask.apply(*r[0], policy::ColumnKind::kText, ctx) != r[1];
+    std::int64_t bad = not_masked_once("SELECT original, email FROM claims WHERE " + eligible, key);
     bad += count("SELECT count(*) FROM claims WHERE " + eligible +
                  " AND age IS DISTINCT FROM original_age / 10 * 10");
     if (with_phone)

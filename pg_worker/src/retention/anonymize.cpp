@@ -101,9 +101,7 @@ std::string RuleRun::ledger_mac(std::string_view purpose, const ColumnInfo& colu
     input += v.value_or("");
   }
   const auto mac = ctx_.pseudonymizer().mac(purpose, input);
-  std::string hex;
-  for (std::size_t i = 0; i < 16; ++i) hex += fmt::format("{:02x}", mac[i]);
-  return hex;
+  return fmt::format("{:02x}", fmt::join(mac.begin(), mac.begin() + 16, ""));
 }
 
 std::string RuleRun::written_mac(const MaskedColumn& m, const std::string& value) const {
@@ -198,13 +196,12 @@ std::int64_t RuleRun::anonymize_batch(std::int64_t size, std::vector<db::Value>&
         const MaskedColumn& m = p_.masks[keyed[j]];
         const auto& v = rows.rows[r][norder + keyed[j]];
         const auto w = written.find(cells[r][j]);
-        const std::string tag = v ? written_mac(m, *v) : std::string();
-        bool done = !v || (w != written.end() && w->second == tag);
+        bool done = !v || (w != written.end() && w->second == written_mac(m, *v));
         if (!done && pass.adopt && w == written.end()) {
           done = true;
           ++adopted_;
           adopt_cells.emplace_back(cells[r][j]);
-          adopt_written.emplace_back(tag);
+          adopt_written.emplace_back(written_mac(m, *v));
         }
         todo[r][j] = done ? '0' : '1';
       }

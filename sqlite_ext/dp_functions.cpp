@@ -130,47 +130,6 @@ void count_final(sqlite3_context* c) { final(c, Kind::kCount); }
 void sum_final(sqlite3_context* c) { final(c, Kind::kSum); }
 void mean_final(sqlite3_context* c) { final(c, Kind::kMean); }
 
-std::string status_json(const BudgetStatus& s) {
-  if (!s.total_micro)
-    return fmt::format(R"({{"total":null,"spent":{},"remaining":null}})",
-                       format_epsilon(s.spent_micro));
-  return fmt::format(R"({{"total":{},"spent":{},"remaining":{}}})", format_epsilon(*s.total_micro),
-                     format_epsilon(s.spent_micro),
-                     format_epsilon(std::max<std::int64_t>(0, *s.total_micro - s.spent_micro)));
-}
-
-void budget_set_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
-  guarded(ctx, [&] {
-    if (argc != 1)
-      throw InvalidArgument(
-          "anonkit: anonkit_budget_set() takes (total_epsilon), or NULL for none");
-    std::optional<std::int64_t> total;
-    if (sqlite3_value_type(argv[0]) != SQLITE_NULL) {
-      const double eps = number_param(argv[0], "anonkit_budget_set", "total_epsilon");
-      if (!(eps > 0) || !std::isfinite(eps) || eps > 1e6)
-        throw InvalidArgument(fmt::format(
-            "anonkit: anonkit_budget_set() expects a total epsilon > 0 (or NULL), got {}", eps));
-      total = to_micro(eps);
-    }
-    BudgetLedger& ledger = state_of(ctx).ledger_for(sqlite3_context_db_handle(ctx));
-    ledger.set_total(total);
-    result_text(ctx, status_json(ledger.status()));
-  });
-}
-
-void budget_fn(sqlite3_context* ctx, int argc, sqlite3_value**) {
-  guarded(ctx, [&] {
-    if (argc != 0) throw InvalidArgument("anonkit: anonkit_budget() takes no arguments");
-    result_text(ctx,
-                status_json(state_of(ctx).ledger_for(sqlite3_context_db_handle(ctx)).status()));
-  });
-}
-
-constexpr FunctionDef kScalars[] = {
-    {"anonkit_budget_set", -1, kDirectOnly, budget_set_fn},
-    {"anonkit_budget", -1, kDirectOnly, budget_fn},
-};
-
 struct AggregateDef {
   const char* name;
   void (*step)(sqlite3_context*, int, sqlite3_value**);
@@ -187,7 +146,7 @@ void destroy_state(void* p) noexcept { delete static_cast<StatePtr*>(p); }
 }  // namespace
 
 int register_dp_functions(sqlite3* db, const StatePtr& state) {
-  int rc = register_functions(db, state, kScalars);
+  int rc = SQLITE_OK;
   for (const AggregateDef& a : kAggregates) {
     if (rc != SQLITE_OK) return rc;
     auto* copy = new (std::nothrow) StatePtr(state);

@@ -1,5 +1,5 @@
-// The budget's SQL functions: anonkit_budget_set(total_epsilon) and anonkit_budget(). The
-// ledger itself is budget.cpp.
+// The budget's SQL functions: anonkit_budget_set(total_epsilon [, schema]) (set once, then only
+// lowered) and anonkit_budget([schema]). The ledger itself, and its guard, is budget.cpp.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -32,30 +32,53 @@ std::string status_json(const BudgetStatus& s) {
                      format_epsilon(std::max<std::int64_t>(0, *s.total_micro - s.spent_micro)));
 }
 
+std::string schema_param(int argc, sqlite3_value** argv, int i, const char* function) {
+  if (argc <= i) return "main";
+  return std::string(param_text(argv[i], function, "schema"));
+}
+
 void budget_set_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   guarded(ctx, [&] {
-    if (argc != 1)
+    if (argc != 1 && argc != 2)
+      throw InvalidArgument("anonkit: anonkit_budget_set() takes (total_epsilon [, schema])");
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
       throw InvalidArgument(
-          "anonkit: anonkit_budget_set() takes (total_epsilon), or NULL for none");
-    std::optional<std::int64_t> total;
-    if (sqlite3_value_type(argv[0]) != SQLITE_NULL) {
-      const double eps = number_param(argv[0], "anonkit_budget_set", "total_epsilon");
-      if (!(eps > 0) || !std::isfinite(eps) || eps > 1e6)
-        throw InvalidArgument(fmt::format(
-            "anonkit: anonkit_budget_set() expects a total epsilon > 0 (or NULL), got {}", eps));
-      total = to_micro(eps);
-    }
+          "anonkit: anonkit_budget_set() expects a total epsilon > 0; a total cannot be removed "
+          "from SQL (that needs the ledger's owner, outside SQL: docs/differential-privacy.md)");
+    const double eps = number_param(argv[0], "anonkit_budget_set", "total_epsilon");
+    if (!(eps > 0) || !std::isfinite(eps) || eps > 1e6)
+      throw InvalidArgument(fmt::format(
+          "anonkit: anonkit_budget_set() expects a total epsilon > 0 and <= 1e6, got {}", eps));
+    const std::string schema = schema_param(argc, argv, 1, "anonkit_budget_set");
     BudgetLedger& ledger = state_of(ctx).ledger_for(sqlite3_context_db_handle(ctx));
-    ledger.set_total(total);
-    result_text(ctx, status_json(ledger.status()));
+    ledger.set_total(schema, to_micro(eps));
+    result_text(ctx, status_json(ledger.status(schema)));
   });
 }
 
-void budget_fn(sqlite3_context* ctx, int argc, sqlite3_value**) {
+// anonkit_budget(): {"main":{...},"d":{...}} for every database charged; anonkit_budget(schema):
+// that database's {"total","spent","remaining"}.
+void budget_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   guarded(ctx, [&] {
-    if (argc != 0) throw InvalidArgument("anonkit: anonkit_budget() takes no arguments");
-    result_text(ctx,
-                status_json(state_of(ctx).ledger_for(sqlite3_context_db_handle(ctx)).status()));
+    if (argc > 1) throw InvalidArgument("anonkit: anonkit_budget() takes ([schema])");
+    BudgetLedger& ledger = state_of(ctx).ledger_for(sqlite3_context_db_handle(ctx));
+    if (argc == 1)
+      return result_text(ctx,
+                         status_json(ledger.status(schema_param(argc, argv, 0, "anonkit_budget"))));
+    std::string json = "{";
+    for (const auto& [schema, s] : ledger.status()) {
+      if (json.size() > 1) json += ',';
+      std::string quoted;  // schema names are the user's: escape them for JSON
+      for (const char c : schema) {
+        if (c == '"' || c == '\\') quoted += '\\';
+        if (static_cast<unsigned char>(c) < 0x20)
+          quoted += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+        else
+          quoted += c;
+      }
+      json += fmt::format("\"{}\":{}", quoted, status_json(s));
+    }
+    result_text(ctx, json + "}");
   });
 }
 
@@ -67,7 +90,10 @@ constexpr FunctionDef kScalars[] = {
 }  // namespace
 
 int register_budget_functions(sqlite3* db, const StatePtr& state) {
-  return register_functions(db, state, kScalars);
+  int rc = register_functions(db, state, kScalars);
+  // SQL on this connection must not be able to edit, drop or forge a ledger's tables.
+  if (rc == SQLITE_OK) rc = BudgetLedger::install_guard(db);
+  return rc;
 }
 
 }  // namespace anonkit::sqlite

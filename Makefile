@@ -39,7 +39,7 @@ fuzz: bootstrap
 	cmake -S . -B $(FUZZ_BUILD) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DANONKIT_FUZZ=ON \
 	  -DANONKIT_BENCH=OFF -DANONKIT_WORKER=OFF -DANONKIT_TESTS=ON
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target scanner_fuzz scan_view_fuzz mask_fuzz parsers_fuzz policy_fuzz
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target scanner_fuzz scan_view_fuzz mask_fuzz parsers_fuzz policy_fuzz sql_calls_fuzz
 	scripts/run_fuzzers $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 bench: build

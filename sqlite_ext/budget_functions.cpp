@@ -8,6 +8,7 @@
 #include "anonkit/error.hpp"
 #include "budget.hpp"
 #include "registry.hpp"
+#include "written_calls.hpp"
 
 namespace anonkit::sqlite {
 namespace {
@@ -41,6 +42,7 @@ void budget_set_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   guarded(ctx, [&] {
     if (argc != 1 && argc != 2)
       throw InvalidArgument("anonkit: anonkit_budget_set() takes (total_epsilon [, schema])");
+    require_written_call(ctx, "anonkit_budget_set", argc, argv);
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
       throw InvalidArgument(
           "anonkit: anonkit_budget_set() expects a total epsilon > 0; a total cannot be removed "

@@ -5,6 +5,7 @@
 
 #include "anonkit/error.hpp"
 #include "registry.hpp"
+#include "written_calls.hpp"
 
 namespace anonkit::sqlite {
 namespace {
@@ -53,8 +54,9 @@ std::vector<Row> read_pairs(sqlite3* db, const char* table, const char* value_co
   return rows;
 }
 
-void reload_fn(sqlite3_context* ctx, int, sqlite3_value**) {
+void reload_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   guarded(ctx, [&] {
+    require_written_call(ctx, "anonkit_reload", argc, argv);
     ConnectionState& state = state_of(ctx);
     reload_user_recognizers(sqlite3_context_db_handle(ctx), state);
     result_text(ctx, fmt::format(R"({{"patterns":{},"keywords":{}}})", state.user_patterns,

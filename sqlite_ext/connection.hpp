@@ -13,6 +13,7 @@
 #include "anonkit/pseudo/pseudonym.hpp"
 #include "bridge.hpp"
 #include "budget.hpp"
+#include "dp_statements.hpp"
 
 namespace anonkit::sqlite {
 
@@ -32,6 +33,9 @@ struct ConnectionState {
     if (!ledger) ledger = std::make_unique<BudgetLedger>(db);
     return *ledger;
   }
+
+  // The DP calls of the statements running on this connection, read from their text.
+  DpStatements dp_statements;
 
   void set_key(std::shared_ptr<const pseudo::Keyring> ring);
   // Throw KeyError "anonkit: no key loaded; ..." without a key.

@@ -1,96 +1,195 @@
-// dp_count, dp_sum, dp_mean (aggregates) and the budget functions. Each aggregate that produces a
-// value charges its epsilon to the ledger BEFORE the value is computed; a group with no rows at all
-// returns NULL and charges nothing. Aggregates are DIRECTONLY and never DETERMINISTIC.
+// The DP aggregates: dp_count, dp_sum, dp_mean, dp_variance, dp_median, dp_quantile, each with an
+// optional privacy unit, and dp_keep_group for HAVING. Their parameters and their charge come from
+// the statement's text (dp_statements.hpp), so a release, its cost and any error are the same
+// whatever the rows; an empty input releases noise like any other. Aggregates are DIRECTONLY and
+// never DETERMINISTIC.
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstring>
 #include <optional>
+#include <unordered_map>
 
 #include "anonkit/dp/aggregates.hpp"
+#include "anonkit/dp/order_statistics.hpp"
 #include "anonkit/error.hpp"
+#include "dp_statements.hpp"
 #include "registry.hpp"
 
 namespace anonkit::sqlite {
 namespace {
 
-enum class Kind { kCount, kSum, kMean };
+__extension__ typedef __int128 i128;
 
-const char* name_of(Kind k) {
-  return k == Kind::kCount ? "dp_count" : k == Kind::kSum ? "dp_sum" : "dp_mean";
-}
+// Units kept per group before the aggregate refuses (about 100 bytes each: docs).
+constexpr std::size_t kMaxUnits = 10'000'000;
+// With a unit, a row is capped at this multiple of the larger bound before the unit's rows are
+// summed (the unit's total is then clamped to the bounds): keeps the exact sum within 64 bits.
+constexpr double kRowCapFactor = 16384.0;
 
 // One group's state, owned through a pointer in the aggregate context.
 struct Group {
-  double epsilon = 0, lower = 0, upper = 0;
-  bool integer_bounds = false;
-  bool failed = false;  // an error was reported: release nothing, charge nothing
+  DpForm form;
+  DpStatements::Call call;
+  DpParams p;
+  bool failed = false;  // an error was reported: release nothing
   std::optional<dp::Count> count;
   std::optional<dp::BoundedSum> sum;
   std::optional<dp::BoundedMean> mean;
+  std::optional<dp::BoundedVariance> variance;
+  std::optional<dp::BoundedQuantiles> quantiles;
+  // With a unit: each unit's rows summed exactly on a fine grid, combined at the end.
+  std::unordered_map<std::string, i128> units;
+  double unit_grid = 1, inverse_unit_grid = 1, row_cap = 0;
+
+  Group(DpForm f, const DpStatements::Call& c) : form(f), call(c), p(c.params) {
+    switch (form.kind) {
+      case DpKind::kCount:
+        count.emplace(p.epsilon);
+        break;
+      case DpKind::kSum:
+        sum.emplace(p.lower, p.upper, p.epsilon, p.integer_bounds);
+        break;
+      case DpKind::kMean:
+        mean.emplace(p.lower, p.upper, p.epsilon);
+        break;
+      case DpKind::kVariance:
+        variance.emplace(p.lower, p.upper, p.epsilon);
+        break;
+      case DpKind::kMedian:
+      case DpKind::kQuantile:
+        quantiles.emplace(p.lower, p.upper, p.epsilon);
+        break;
+      case DpKind::kKeepGroup:
+        break;
+    }
+    if (form.unit && form.kind != DpKind::kCount && form.kind != DpKind::kKeepGroup) {
+      const double bound = std::max(std::fabs(p.lower), std::fabs(p.upper));
+      unit_grid = dp::grid_for(bound, 100.0);  // finer than any aggregate's own grid
+      inverse_unit_grid = 1.0 / unit_grid;
+      row_cap = bound * kRowCapFactor;
+    }
+  }
+
+  void add(double x) {
+    switch (form.kind) {
+      case DpKind::kCount:
+        count->add();
+        break;
+      case DpKind::kSum:
+        sum->add(x);
+        break;
+      case DpKind::kMean:
+        mean->add(x);
+        break;
+      case DpKind::kVariance:
+        variance->add(x);
+        break;
+      case DpKind::kMedian:
+      case DpKind::kQuantile:
+        quantiles->add(x);
+        break;
+      case DpKind::kKeepGroup:
+        break;
+    }
+  }
 };
 
-double number_param(sqlite3_value* v, const char* function, const char* name) {
-  const int type = sqlite3_value_type(v);
-  if (type != SQLITE_INTEGER && type != SQLITE_FLOAT)
-    throw InvalidArgument(fmt::format("anonkit: {}() expects {} as a number, got {}", function,
-                                      name,
-                                      type == SQLITE_NULL   ? "NULL"
-                                      : type == SQLITE_TEXT ? "TEXT"
-                                                            : "a BLOB"));
-  return sqlite3_value_double(v);
+// A unit's identity as bytes: the storage class and the value (an integral REAL is the INTEGER it
+// equals, as SQLite compares them). NULL: no unit.
+bool unit_key(sqlite3_value* v, std::string& key) {
+  key.clear();
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_NULL:
+      return false;
+    case SQLITE_INTEGER: {
+      const sqlite3_int64 i = sqlite3_value_int64(v);
+      key.push_back('i');
+      key.append(reinterpret_cast<const char*>(&i), sizeof i);
+      return true;
+    }
+    case SQLITE_FLOAT: {
+      double d = sqlite3_value_double(v);
+      if (d == std::trunc(d) && std::fabs(d) < 9.2e18) {
+        const auto i = static_cast<sqlite3_int64>(d);
+        key.push_back('i');
+        key.append(reinterpret_cast<const char*>(&i), sizeof i);
+        return true;
+      }
+      if (std::isnan(d)) d = NAN;  // one NaN
+      key.push_back('f');
+      key.append(reinterpret_cast<const char*>(&d), sizeof d);
+      return true;
+    }
+    default: {
+      const bool blob = sqlite3_value_type(v) == SQLITE_BLOB;
+      const void* bytes = blob ? sqlite3_value_blob(v) : sqlite3_value_text(v);
+      const int n = sqlite3_value_bytes(v);
+      key.push_back(blob ? 'b' : 't');
+      if (n > 0) key.append(static_cast<const char*>(bytes), static_cast<std::size_t>(n));
+      return true;
+    }
+  }
 }
 
-// A template per kind: each aggregate gets its own straight-line step (it runs once per row).
-template <Kind kind>
+// x as a number, or nothing: NULL, and text or BLOBs that are not numbers, are left out (they are
+// not an error: an error raised by one row's value would tell that row's content for free).
+std::optional<double> number_of(sqlite3_value* v) {
+  int type = sqlite3_value_type(v);
+  if (type == SQLITE_TEXT) type = sqlite3_value_numeric_type(v);
+  if (type != SQLITE_INTEGER && type != SQLITE_FLOAT) return std::nullopt;
+  const double x = sqlite3_value_double(v);
+  if (std::isnan(x)) return std::nullopt;
+  return x;
+}
+
+struct FormData {
+  DpForm form;
+  StatePtr state;
+};
+DpForm form_of(sqlite3_context* ctx) { return static_cast<FormData*>(sqlite3_user_data(ctx))->form; }
+ConnectionState& connection_of(sqlite3_context* ctx) {
+  return *static_cast<FormData*>(sqlite3_user_data(ctx))->state;
+}
+
 void step(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   guarded(ctx, [&] {
-    const char* fn = name_of(kind);
-    const int expected = kind == Kind::kCount ? 2 : 4;
-    if (argc != expected)
-      throw InvalidArgument(
-          kind == Kind::kCount ? std::string("anonkit: dp_count() takes (x, epsilon)")
-                               : fmt::format("anonkit: {}() takes (x, lower, upper, epsilon)", fn));
+    const DpForm form = form_of(ctx);
     auto** slot = static_cast<Group**>(sqlite3_aggregate_context(ctx, sizeof(Group*)));
     if (slot == nullptr) throw std::bad_alloc();
     Group* g = *slot;
+    if (g != nullptr && g->failed) return;
     try {
       if (g == nullptr) {
-        const double epsilon = number_param(argv[argc - 1], fn, "epsilon");
-        const double lower = kind == Kind::kCount ? 0 : number_param(argv[1], fn, "lower");
-        const double upper = kind == Kind::kCount ? 0 : number_param(argv[2], fn, "upper");
-        auto fresh = std::make_unique<Group>();
-        fresh->epsilon = epsilon, fresh->lower = lower, fresh->upper = upper;
-        fresh->integer_bounds = kind == Kind::kSum &&
-                                sqlite3_value_type(argv[1]) == SQLITE_INTEGER &&
-                                sqlite3_value_type(argv[2]) == SQLITE_INTEGER;
-        if (kind == Kind::kCount) fresh->count.emplace(epsilon);
-        if (kind == Kind::kSum) fresh->sum.emplace(lower, upper, epsilon, fresh->integer_bounds);
-        if (kind == Kind::kMean) fresh->mean.emplace(lower, upper, epsilon);
-        g = *slot = fresh.release();
-      } else if (g->failed) {
+        ConnectionState& state = connection_of(ctx);
+        g = *slot = new Group(form, state.dp_statements.resolve(sqlite3_context_db_handle(ctx),
+                                                               form, argv));
+      }
+      if (!form.unit) {
+        if (form.kind == DpKind::kCount) {
+          if (sqlite3_value_type(argv[0]) != SQLITE_NULL) g->count->add();
+        } else if (const auto x = number_of(argv[0])) {
+          g->add(*x);
+        }
         return;
-      } else if (sqlite3_value_double(argv[argc - 1]) != g->epsilon ||
-                 (kind != Kind::kCount && (sqlite3_value_double(argv[1]) != g->lower ||
-                                           sqlite3_value_double(argv[2]) != g->upper))) {
-        // Read once on the first row, then only compared (a NULL or text reads as 0 and differs).
+      }
+      thread_local std::string key;
+      if (!unit_key(argv[form.kind == DpKind::kKeepGroup ? 0 : argc - 1], key)) return;
+      i128 units = 0;
+      if (form.kind == DpKind::kCount) {
+        if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
+      } else if (form.kind != DpKind::kKeepGroup) {
+        const auto x = number_of(argv[0]);
+        if (!x) return;
+        units = dp::to_units(std::clamp(*x, -g->row_cap, g->row_cap), g->inverse_unit_grid);
+      }
+      auto [it, inserted] = g->units.try_emplace(key, 0);
+      it->second += units;
+      if (inserted && g->units.size() > kMaxUnits)
         throw InvalidArgument(fmt::format(
-            "anonkit: {}() expects the same bounds and epsilon on every row of a group", fn));
-      }
-      int type = sqlite3_value_type(argv[0]);
-      if (type == SQLITE_NULL) return;
-      if constexpr (kind == Kind::kCount) {
-        g->count->add();
-        return;
-      }
-      if (type == SQLITE_TEXT) type = sqlite3_value_numeric_type(argv[0]);  // '42' counts as 42
-      if (type != SQLITE_INTEGER && type != SQLITE_FLOAT)
-        throw InvalidArgument(
-            fmt::format("anonkit: {}() expects numbers in x, got {}", fn,
-                        sqlite3_value_type(argv[0]) == SQLITE_BLOB ? "a BLOB" : "text"));
-      const double x = sqlite3_value_double(argv[0]);
-      if constexpr (kind == Kind::kSum)
-        g->sum->add(x);
-      else
-        g->mean->add(x);
+            "anonkit: {}() keeps at most {} privacy units per group; aggregate fewer units at "
+            "once (e.g. per partition)",
+            dp_name(form.kind), kMaxUnits));
     } catch (...) {
       if (g != nullptr) g->failed = true;
       throw;
@@ -98,62 +197,94 @@ void step(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   });
 }
 
-void final(sqlite3_context* ctx, Kind kind) {
-  guarded(ctx, [&] {
-    auto** slot = static_cast<Group**>(sqlite3_aggregate_context(ctx, 0));
-    // No rows at all: NULL, and nothing charged (docs/differential-privacy.md).
-    if (slot == nullptr || *slot == nullptr) return sqlite3_result_null(ctx);
-    const std::unique_ptr<Group> g(*slot);  // xFinal also runs when a statement aborts: free here
-    *slot = nullptr;
-    if (g->failed) return;
-    ConnectionState& state = state_of(ctx);
-    state.ledger_for(sqlite3_context_db_handle(ctx)).charge(to_micro(g->epsilon), name_of(kind));
-    const dp::Noise noise = dp::secure_noise();
-    switch (kind) {
-      case Kind::kCount:
-        return sqlite3_result_int64(ctx, g->count->release(noise));
-      case Kind::kSum: {
-        const double v = g->sum->release(noise);
-        if (g->integer_bounds) return sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(v));
-        return sqlite3_result_double(ctx, v);
-      }
-      case Kind::kMean:
-        return sqlite3_result_double(ctx, g->mean->release(noise));
+// dp_keep_group's threshold: a group with one unit passes with probability at most delta.
+std::int64_t keep_threshold(const DpParams& p, dp::Scale scale) {
+  // P(Z >= k) = r^k / (1 + r) for discrete Laplace with r = exp(-1/scale), k >= 1.
+  const double b = static_cast<double>(scale.t) / static_cast<double>(scale.s);
+  const double r = std::exp(-1.0 / b);
+  const double k = std::ceil(b * std::log(1.0 / (p.delta * (1.0 + r))));
+  return 1 + static_cast<std::int64_t>(std::max(0.0, k));
+}
+
+void release(sqlite3_context* ctx, Group& g) {
+  const dp::Noise noise = dp::secure_noise();
+  if (g.form.unit) {
+    if (g.form.kind == DpKind::kKeepGroup) {
+      const dp::Scale scale = dp::scale_at_least(1.0 / g.p.epsilon);
+      const auto noisy = static_cast<std::int64_t>(g.units.size()) + noise(scale);
+      return sqlite3_result_int(ctx, noisy >= keep_threshold(g.p, scale) ? 1 : 0);
     }
+    for (const auto& [key, total] : g.units) {
+      if (g.form.kind == DpKind::kCount) {
+        g.count->add();
+        continue;
+      }
+      const double value = static_cast<double>(total) * g.unit_grid;
+      g.add(std::clamp(value, g.p.lower, g.p.upper));
+    }
+  }
+  switch (g.form.kind) {
+    case DpKind::kCount:
+      return sqlite3_result_int64(ctx, g.count->release(noise));
+    case DpKind::kSum: {
+      const double v = g.sum->release(noise);
+      if (!g.p.integer_bounds) return sqlite3_result_double(ctx, v);
+      // Post-processing into what an integer can hold (never a cast beyond int64).
+      constexpr double kLimit = 9223372036854775807.0;
+      if (v >= kLimit) return sqlite3_result_int64(ctx, INT64_MAX);
+      if (v <= -kLimit) return sqlite3_result_int64(ctx, INT64_MIN);
+      return sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(v));
+    }
+    case DpKind::kMean:
+      return sqlite3_result_double(ctx, g.mean->release(noise));
+    case DpKind::kVariance:
+      return sqlite3_result_double(ctx, g.variance->release(noise));
+    case DpKind::kMedian:
+    case DpKind::kQuantile:
+      return sqlite3_result_double(ctx, g.quantiles->quantile(g.p.q, noise));
+    case DpKind::kKeepGroup:
+      return;
+  }
+}
+
+void final(sqlite3_context* ctx) {
+  guarded(ctx, [&] {
+    const DpForm form = form_of(ctx);
+    auto** slot = static_cast<Group**>(sqlite3_aggregate_context(ctx, 0));
+    std::unique_ptr<Group> g;
+    if (slot != nullptr && *slot != nullptr) {
+      g.reset(*slot);  // xFinal also runs when a statement aborts: free here
+      *slot = nullptr;
+      if (g->failed) return;
+    }
+    ConnectionState& state = connection_of(ctx);
+    sqlite3* db = sqlite3_context_db_handle(ctx);
+    // No row at all: the parameters come from the statement as always, and noise is released.
+    if (!g) g = std::make_unique<Group>(form, state.dp_statements.resolve(db, form, nullptr));
+    state.dp_statements.account_release(db, g->call, state.ledger_for(db));
+    release(ctx, *g);
   });
 }
 
-void count_step(sqlite3_context* c, int n, sqlite3_value** v) { step<Kind::kCount>(c, n, v); }
-void sum_step(sqlite3_context* c, int n, sqlite3_value** v) { step<Kind::kSum>(c, n, v); }
-void mean_step(sqlite3_context* c, int n, sqlite3_value** v) { step<Kind::kMean>(c, n, v); }
-void count_final(sqlite3_context* c) { final(c, Kind::kCount); }
-void sum_final(sqlite3_context* c) { final(c, Kind::kSum); }
-void mean_final(sqlite3_context* c) { final(c, Kind::kMean); }
-
-struct AggregateDef {
-  const char* name;
-  void (*step)(sqlite3_context*, int, sqlite3_value**);
-  void (*final)(sqlite3_context*);
-};
-constexpr AggregateDef kAggregates[] = {
-    {"dp_count", count_step, count_final},
-    {"dp_sum", sum_step, sum_final},
-    {"dp_mean", mean_step, mean_final},
-};
-
-void destroy_state(void* p) noexcept { delete static_cast<StatePtr*>(p); }
+void destroy_form(void* p) noexcept { delete static_cast<FormData*>(p); }
 
 }  // namespace
 
 int register_dp_functions(sqlite3* db, const StatePtr& state) {
-  int rc = SQLITE_OK;
-  for (const AggregateDef& a : kAggregates) {
-    if (rc != SQLITE_OK) return rc;
-    auto* copy = new (std::nothrow) StatePtr(state);
-    if (copy == nullptr) return SQLITE_NOMEM;
-    // Random and budget-spending: DIRECTONLY, never DETERMINISTIC.
-    rc = sqlite3_create_function_v2(db, a.name, -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, copy, nullptr,
-                                    a.step, a.final, destroy_state);
+  int rc = install_dp_statement_hook(db, state.get());
+  const DpKind kinds[] = {DpKind::kCount,  DpKind::kSum,      DpKind::kMean,     DpKind::kVariance,
+                          DpKind::kMedian, DpKind::kQuantile, DpKind::kKeepGroup};
+  for (const DpKind kind : kinds) {
+    for (const bool unit : {false, true}) {
+      if (rc != SQLITE_OK) return rc;
+      if (kind == DpKind::kKeepGroup && !unit) continue;  // its unit is its first argument
+      auto* data = new (std::nothrow) FormData{{kind, unit}, state};
+      if (data == nullptr) return SQLITE_NOMEM;
+      // Random and budget-spending: DIRECTONLY, never DETERMINISTIC.
+      rc = sqlite3_create_function_v2(db, dp_name(kind), dp_arity({kind, unit}),
+                                      SQLITE_UTF8 | SQLITE_DIRECTONLY, data, nullptr, step, final,
+                                      destroy_form);
+    }
   }
   return rc;
 }

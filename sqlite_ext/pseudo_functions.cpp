@@ -2,9 +2,12 @@
 // DIRECTONLY: a view or trigger cannot call them with someone else's key.
 #include <fmt/format.h>
 
+#include <array>
+
 #include "anonkit/error.hpp"
 #include "anonkit/pseudo/fpe.hpp"
 #include "registry.hpp"
+#include "written_calls.hpp"
 
 namespace anonkit::sqlite {
 
@@ -40,6 +43,7 @@ namespace {
 void key_load_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   guarded(ctx, [&] {
     if (argc != 1) throw InvalidArgument("anonkit: anonkit_key_load() takes (path)");
+    require_written_call(ctx, "anonkit_key_load", argc, argv);
     const std::string path(param_text(argv[0], "anonkit_key_load", "path"));
     ConnectionState& state = state_of(ctx);
     state.set_key(pseudo::Keyring::from_file(path));
@@ -89,8 +93,8 @@ void pseudonym_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
       throw InvalidArgument("anonkit: pseudonym() expects a number or TEXT, got a BLOB");
     if (type == pseudo::PseudonymType::kInt) {
       if (sqlite3_value_numeric_type(argv[0]) != SQLITE_INTEGER)
-        throw InvalidArgument(fmt::format(
-            "anonkit: pseudonym(value, 'int') expects an integer, got '{}'", canonical(argv[0])));
+        throw InvalidArgument(
+            "anonkit: pseudonym(value, 'int') expects an integer, got another type");
       return sqlite3_result_int64(ctx, hmac.integer(sqlite3_value_int64(argv[0])));
     }
     result_text(ctx, hmac.text(type, canonical(argv[0])));
@@ -124,6 +128,37 @@ void fpe(sqlite3_context* ctx, int argc, sqlite3_value** argv, bool encrypt) {
   });
 }
 
+// anonkit_sample(key, rate): keyed Bernoulli sampling. A row is drawn when the first 53 bits of
+// HMAC(pseudonym key, "sample" || canonical key) read as a fraction in [0, 1) fall below `rate`:
+// the same key column and key draw the same rows on every run and machine, and (a value's MAC
+// being uniform and independent of the others) each distinct key value is drawn with probability
+// `rate`, independently. Rows sharing a key value are drawn together: sampling by person.
+void sample_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  guarded(ctx, [&] {
+    if (argc != 2) throw InvalidArgument("anonkit: anonkit_sample() takes (key_column, rate)");
+    const int rate_type = sqlite3_value_type(argv[1]);
+    const double rate = sqlite3_value_double(argv[1]);
+    if ((rate_type != SQLITE_INTEGER && rate_type != SQLITE_FLOAT) || !(rate >= 0 && rate <= 1))
+      throw InvalidArgument("anonkit: anonkit_sample() expects rate as a number from 0 to 1");
+    const pseudo::Pseudonymizer& hmac = state_of(ctx).hmac();
+    const int type = sqlite3_value_type(argv[0]);
+    if (type == SQLITE_NULL) return sqlite3_result_int(ctx, 0);  // no key, no person: not drawn
+    std::array<std::uint8_t, 32> mac;
+    if (type == SQLITE_BLOB) {
+      const auto* bytes = static_cast<const char*>(sqlite3_value_blob(argv[0]));
+      mac = hmac.mac("sample-blob",
+                     std::string_view(bytes, static_cast<std::size_t>(sqlite3_value_bytes(argv[0]))));
+    } else {
+      mac = hmac.mac("sample", canonical(argv[0]));
+    }
+    std::uint64_t bits = 0;
+    for (int i = 0; i < 8; ++i) bits = (bits << 8) | mac[static_cast<std::size_t>(i)];
+    // Exact: a 53-bit integer and rate * 2^53 are both represented without rounding error.
+    const double fraction_units = static_cast<double>(bits >> 11);
+    sqlite3_result_int(ctx, fraction_units < rate * 9007199254740992.0 ? 1 : 0);
+  });
+}
+
 void fpe_encrypt_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   fpe(ctx, argc, argv, true);
 }
@@ -139,6 +174,7 @@ constexpr FunctionDef kFunctions[] = {
     {"pseudonym", -1, kKeyed, pseudonym_fn},
     {"fpe_encrypt", -1, kKeyed, fpe_encrypt_fn},
     {"fpe_decrypt", -1, kKeyed, fpe_decrypt_fn},
+    {"anonkit_sample", -1, kKeyed, sample_fn},
 };
 
 }  // namespace

@@ -207,7 +207,7 @@ class BudgetTest(unittest.TestCase):
 
     def budget(self, db):
         import json
-        return json.loads(db.execute("select anonkit_budget()").fetchone()[0])
+        return json.loads(db.execute("select anonkit_budget('main')").fetchone()[0])
 
     def test_persists_across_connections(self):
         a = connect(self.path)

@@ -32,7 +32,15 @@ void validate_bounds(double lower, double upper) {
 
 double grid_for(double sensitivity, double epsilon) {
   const double target = sensitivity / epsilon / 1099511627776.0;  // 2^40
-  return std::exp2(std::ceil(std::log2(target)));
+  const double grid = std::exp2(std::ceil(std::log2(target)));
+  // Bounds so small that the grid leaves the normal range ([0, 1e-300]) would be summed on
+  // subnormal numbers, where multiplying by the inverse is no longer exact.
+  if (!std::isnormal(grid) || grid < 0x1p-960 || !std::isnormal(1.0 / grid))
+    throw InvalidArgument(fmt::format(
+        "anonkit: bounds and epsilon give a noise grid of {} (below 2^-960): expected bounds "
+        "whose larger magnitude is at least 1e-250",
+        grid));
+  return grid;
 }
 
 Count::Count(double epsilon) : epsilon_(epsilon) { validate_epsilon(epsilon); }

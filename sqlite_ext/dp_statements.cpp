@@ -117,8 +117,12 @@ int statement_hook(unsigned type, void* context, void* p, void* x) {
   if (const auto* text = static_cast<const char*>(x); text != nullptr && text[0] == '-' && text[1] == '-')
     return 0;
   auto* stmt = static_cast<sqlite3_stmt*>(p);
-  if (!mentions_dp(sqlite3_sql(stmt))) return 0;  // the common case costs one scan of the text
   auto& state = *static_cast<ConnectionState*>(context);
+  if (!mentions_dp(sqlite3_sql(stmt))) {  // the common case costs one scan of the text
+    // A statement at the address of a finished DP statement: that run is over.
+    state.dp_statements.forget(stmt);
+    return 0;
+  }
   sqlite3* db = sqlite3_db_handle(stmt);
   try {
     state.dp_statements.on_statement_start(db, stmt, state.ledger_for(db));
@@ -143,7 +147,7 @@ void DpStatements::on_statement_start(sqlite3* db, sqlite3_stmt* stmt,
                                       BudgetLedger& ledger) noexcept {
   try {
     forget_finished(db);
-    std::erase_if(runs_, [stmt](const Run& r) { return r.stmt == stmt; });  // its earlier run
+    forget(stmt);  // its earlier run
     Run run{stmt, {}};
     std::string error;
     {
@@ -203,6 +207,10 @@ void DpStatements::on_statement_start(sqlite3* db, sqlite3_stmt* stmt,
   } catch (...) {
     // Out of memory: the run is not recorded, so its DP calls find no site and are refused.
   }
+}
+
+void DpStatements::forget(sqlite3_stmt* stmt) noexcept {
+  std::erase_if(runs_, [stmt](const Run& r) { return r.stmt == stmt; });
 }
 
 void DpStatements::forget_finished(sqlite3* db) {

@@ -41,6 +41,8 @@ class DpStatements {
   // The hook's body for one statement start (never throws: a problem is recorded and reported by
   // the DP function when it runs).
   void on_statement_start(sqlite3* db, sqlite3_stmt* stmt, BudgetLedger& ledger) noexcept;
+  // A statement without DP calls starts: any run recorded under its address has ended.
+  void forget(sqlite3_stmt* stmt) noexcept;
 
   // Which written call a group belongs to: its statement and the call's place in it.
   struct Call {

@@ -30,6 +30,7 @@ extern "C" __attribute__((visibility("default"))) int sqlite3_anonkit_init(
     if (rc == SQLITE_OK) rc = register_pseudo_functions(db, state);
     if (rc == SQLITE_OK) rc = register_dp_functions(db, state);
     if (rc == SQLITE_OK) rc = register_budget_functions(db, state);
+    if (rc == SQLITE_OK) rc = register_inventory(db, state);
     if (rc != SQLITE_OK && error != nullptr)
       *error = sqlite_strdup("anonkit: could not register the SQL functions");
     return rc;

@@ -57,5 +57,6 @@ int register_anonymity_checks(sqlite3* db, const StatePtr& state);
 int register_pseudo_functions(sqlite3* db, const StatePtr& state);
 int register_dp_functions(sqlite3* db, const StatePtr& state);
 int register_budget_functions(sqlite3* db, const StatePtr& state);
+int register_inventory(sqlite3* db, const StatePtr& state);
 
 }  // namespace anonkit::sqlite

@@ -215,10 +215,25 @@ bool is_ledger_table(const char* name) {
 }
 
 // Denies, on the user's connection, every statement that would write, drop, alter or shadow a
-// ledger table, index or trigger on one, or make the schema writable. Internal statements SQLite
+// ledger table, index or trigger on one, or make the schema writable, and DP or administrative
+// functions called from any view or trigger, TEMP ones included. Internal statements SQLite
 // runs itself (CREATE TABLE's own sqlite_schema update) are not shown to an authorizer.
-int guard(void*, int action, const char* a, const char* b, const char*, const char*) noexcept {
+// Functions that must be written in the statement that runs them: the DP aggregates (their
+// parameters and charge are read from that text) and the administrative functions. SQLite does not
+// apply DIRECTONLY to TEMP views and triggers; this does, for these.
+bool is_direct_only_everywhere(const char* name) {
+  if (name == nullptr) return false;
+  if (strncasecmp(name, "dp_", 3) == 0) return true;
+  for (const char* f : {"anonkit_key_load", "anonkit_reload", "anonkit_budget_set", "anonkit_budget"})
+    if (strcasecmp(name, f) == 0) return true;
+  return false;
+}
+
+int guard(void*, int action, const char* a, const char* b, const char*,
+          const char* view_or_trigger) noexcept {
   switch (action) {
+    case SQLITE_FUNCTION:
+      return view_or_trigger != nullptr && is_direct_only_everywhere(b) ? SQLITE_DENY : SQLITE_OK;
     case SQLITE_INSERT:
     case SQLITE_UPDATE:
     case SQLITE_DELETE:

@@ -110,7 +110,7 @@ bool unit_key(sqlite3_value* v, std::string& key) {
     }
     case SQLITE_FLOAT: {
       double d = sqlite3_value_double(v);
-      if (d == std::trunc(d) && std::fabs(d) < 9.2e18) {
+      if (d == std::trunc(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
         const auto i = static_cast<sqlite3_int64>(d);
         key.push_back('i');
         key.append(reinterpret_cast<const char*>(&i), sizeof i);
@@ -163,7 +163,7 @@ void step(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
       if (g == nullptr) {
         ConnectionState& state = connection_of(ctx);
         g = *slot = new Group(form, state.dp_statements.resolve(sqlite3_context_db_handle(ctx),
-                                                               form, argv));
+                                                               form));
       }
       if (!form.unit) {
         if (form.kind == DpKind::kCount) {
@@ -260,7 +260,7 @@ void final(sqlite3_context* ctx) {
     ConnectionState& state = connection_of(ctx);
     sqlite3* db = sqlite3_context_db_handle(ctx);
     // No row at all: the parameters come from the statement as always, and noise is released.
-    if (!g) g = std::make_unique<Group>(form, state.dp_statements.resolve(db, form, nullptr));
+    if (!g) g = std::make_unique<Group>(form, state.dp_statements.resolve(db, form));
     state.dp_statements.account_release(db, g->call, state.ledger_for(db));
     release(ctx, *g);
   });

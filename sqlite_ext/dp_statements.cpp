@@ -56,6 +56,16 @@ bool mentions_dp(const char* sql) {
   return false;
 }
 
+// CREATE VIEW/TRIGGER ... dp_count(...) defines, it does not release: it is not charged.
+bool is_definition(const char* sql) {
+  const std::string_view text(sql);
+  const text::SqlToken first = text::next_sql_token(text, 0);
+  if (first.kind != text::SqlToken::kIdentifier) return false;
+  std::string word(first.word);
+  for (char& c : word) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+  return word == "CREATE" || word == "DROP" || word == "ALTER";
+}
+
 // The parameters of one written call, validated the way the aggregate will use them: the same
 // constructors run here, before any row, so a bad bound is an error whatever the data.
 DpParams parse_params(DpForm form, const std::vector<std::string>& args) {
@@ -118,7 +128,8 @@ int statement_hook(unsigned type, void* context, void* p, void* x) {
     return 0;
   auto* stmt = static_cast<sqlite3_stmt*>(p);
   auto& state = *static_cast<ConnectionState*>(context);
-  if (!mentions_dp(sqlite3_sql(stmt))) {  // the common case costs one scan of the text
+  const char* sql = sqlite3_sql(stmt);
+  if (!mentions_dp(sql) || is_definition(sql)) {  // the common case costs one scan of the text
     // A statement at the address of a finished DP statement: that run is over.
     state.dp_statements.forget(stmt);
     return 0;
@@ -150,6 +161,8 @@ void DpStatements::on_statement_start(sqlite3* db, sqlite3_stmt* stmt,
     forget(stmt);  // its earlier run
     Run run{stmt, {}};
     std::string error;
+    // An aggregate cannot tell which running statement it belongs to: one DP statement at a time.
+    const bool another = !runs_.empty();
     {
       char* expanded = sqlite3_expanded_sql(stmt);
       if (expanded == nullptr) {
@@ -172,18 +185,32 @@ void DpStatements::on_statement_start(sqlite3* db, sqlite3_stmt* stmt,
           } catch (const std::exception& e) {
             site.error = e.what();
           }
-          auto same = [&](const Site& s) {
-            return s.form.kind == form.kind && s.form.unit == form.unit && s.error.empty() &&
-                   site.error.empty() && same_params(s.params, site.params);
+          auto same_form = [&](const Site& s) {
+            return s.form.kind == form.kind && s.form.unit == form.unit;
           };
-          const auto it = std::find_if(run.sites.begin(), run.sites.end(), same);
-          if (it != run.sites.end())
-            ++it->written;
-          else
+          const auto it = std::find_if(run.sites.begin(), run.sites.end(), same_form);
+          if (it == run.sites.end()) {
             run.sites.push_back(std::move(site));
+          } else if (it->error.empty() && site.error.empty() &&
+                     same_params(it->params, site.params)) {
+            ++it->written;
+          } else if (it->error.empty()) {
+            // An aggregate cannot tell which of its written calls it is: with two parameter sets
+            // an empty input would have to guess, and the guess could depend on the data.
+            it->error = site.error.empty()
+                            ? fmt::format(
+                                  "anonkit: {}() appears with different parameters in one "
+                                  "statement; run each set of parameters as its own statement",
+                                  dp_name(kind))
+                            : site.error;
+          }
         }
         for (const Site& s : run.sites)
           if (!s.error.empty()) error = s.error;
+        if (another && error.empty() && !run.sites.empty())
+          error =
+              "anonkit: another statement with DP functions is still running on this connection; "
+              "finish or reset it first";
       }
     }
     if (error.empty() && !run.sites.empty()) {
@@ -225,60 +252,24 @@ void DpStatements::forget_finished(sqlite3* db) {
   });
 }
 
-DpStatements::Call DpStatements::resolve(sqlite3* db, DpForm form, sqlite3_value** row) {
+DpStatements::Call DpStatements::resolve(sqlite3* db, DpForm form) {
   forget_finished(db);
-  // The parameters the first row carries, when there is one.
-  std::optional<DpParams> given;
-  if (row != nullptr) {
-    const int first = 1, n = parameter_count(form.kind);
-    std::vector<text::SqlNumber> numbers;
-    for (int i = 0; i < n; ++i) {
-      sqlite3_value* v = row[first + i];
-      const int type = sqlite3_value_type(v);
-      if (type != SQLITE_INTEGER && type != SQLITE_FLOAT) break;
-      numbers.push_back({sqlite3_value_double(v), type == SQLITE_INTEGER});
+  if (runs_.size() > 1)
+    throw InvalidArgument(
+        "anonkit: two statements with DP functions are running on this connection; finish or "
+        "reset one first");
+  for (const Run& r : runs_)
+    for (std::size_t i = 0; i < r.sites.size(); ++i) {
+      const Site& s = r.sites[i];
+      if (s.form.kind != form.kind || s.form.unit != form.unit) continue;
+      if (!s.error.empty()) throw InvalidArgument(s.error);
+      return {r.stmt, i, s.params};
     }
-    if (static_cast<int>(numbers.size()) == n) {
-      DpParams p;
-      if (form.kind == DpKind::kCount) {
-        p.epsilon = numbers[0].value;
-      } else if (form.kind == DpKind::kKeepGroup) {
-        p.epsilon = numbers[0].value, p.delta = numbers[1].value;
-      } else {
-        p.lower = numbers[0].value, p.upper = numbers[1].value, p.epsilon = numbers.back().value;
-        p.integer_bounds = numbers[0].integer && numbers[1].integer;
-        p.q = form.kind == DpKind::kQuantile ? numbers[2].value
-              : form.kind == DpKind::kMedian ? 0.5
-                                             : 0;
-      }
-      given = p;
-    }
-  }
-  const Site* chosen = nullptr;
-  Call call;
-  auto consider = [&](bool need_match, bool need_unpaid) {
-    for (const Run& r : runs_)
-      for (std::size_t i = 0; i < r.sites.size(); ++i) {
-        const Site& s = r.sites[i];
-        if (chosen != nullptr || s.form.kind != form.kind || s.form.unit != form.unit) continue;
-        if (need_match && !(given && s.error.empty() && same_params(s.params, *given))) continue;
-        if (need_unpaid && s.released >= s.written) continue;
-        chosen = &s;
-        call = {r.stmt, i, s.params};
-      }
-  };
-  consider(true, true);
-  consider(true, false);
-  consider(false, true);
-  consider(false, false);
-  if (chosen == nullptr)
-    throw InvalidArgument(fmt::format(
-        "anonkit: {}() must be written in the statement that runs it (not in a view, trigger or "
-        "schema), and anonkit's statement hook must be in place (a trace callback set later, "
-        "e.g. Python's set_trace_callback or the shell's .trace, replaces it)",
-        dp_name(form.kind)));
-  if (!chosen->error.empty()) throw InvalidArgument(chosen->error);
-  return call;
+  throw InvalidArgument(fmt::format(
+      "anonkit: {}() must be written in the statement that runs it (not in a view, trigger or "
+      "schema), and anonkit's statement hook must be in place (a trace callback set later, "
+      "e.g. Python's set_trace_callback or the shell's .trace, replaces it)",
+      dp_name(form.kind)));
 }
 
 void DpStatements::account_release(sqlite3* db, const Call& call, BudgetLedger& ledger) {

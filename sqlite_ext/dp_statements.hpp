@@ -52,14 +52,12 @@ class DpStatements {
   };
 
   // The written call of `form` that a group runs for (at its first step, or at an empty final).
-  // `row` holds the parameter arguments of the first row, when there is one: among calls of the
-  // same function with different parameters it picks the one they equal (they are constants of
-  // the text, so the choice never depends on the data). Without a row, the first call not yet
-  // released is taken: every call was paid for at the start, so whichever parameters an empty
-  // input is released with, the releases never cost more than was charged.
+  // One DP statement runs at a time on a connection and a function appears in it with one set of
+  // parameters (both refused at the statement's start otherwise), so the call is never guessed:
+  // whatever the rows, it is the same call.
   // Throws InvalidArgument ("anonkit: ...") when the call is not in a running statement's text,
   // its parameters are not numbers written in it, or the statement was refused at its start.
-  [[nodiscard]] Call resolve(sqlite3* db, DpForm form, sqlite3_value** row);
+  [[nodiscard]] Call resolve(sqlite3* db, DpForm form);
 
   // Accounts one release of `call`: the start charge covers one release per call written in the
   // statement; each further release (another GROUP BY group, a correlated subquery's next run) is

@@ -10,7 +10,8 @@ select 'unlimited', anonkit_budget();
 select 'count', abs(dp_count(x, 1) - 10001) <= 30, typeof(dp_count(x, 1)) from t;
 -- Sum with integer bounds is an INTEGER; the 1e12 row is clamped to 100 (scale 100: |noise| > 4000
 -- has probability ~e^-40).
-select 'sum', abs(dp_sum(x, 0, 100, 1) - 495100) <= 4000, typeof(dp_sum(x, 0, 100, 1)), typeof(dp_sum(x, 0.0, 100, 1)) from t;
+select 'sum', abs(dp_sum(x, 0, 100, 1) - 495100) <= 4000, typeof(dp_sum(x, 0, 100, 1)) from t;
+select 'sum_real', typeof(dp_sum(x, 0.0, 100, 1)) from t;
 select 'mean', dp_mean(x, 0, 100, 1) between 48.5 and 50.5, typeof(dp_mean(x, 0, 100, 1)) from t;
 select 'mean_in_bounds', min(m) >= 0, max(m) <= 1 from (select dp_mean(x, 0, 1, 0.01) m from t group by g);
 select 'groups', count(*) from (select g, dp_count(x, 0.5) from t group by g);

@@ -7,9 +7,8 @@
 #include <algorithm>
 
 namespace anonkit::pg {
-namespace {
 
-policy::ColumnKind kind_of(const std::string& category, const std::string& base_type) {
+policy::ColumnKind column_kind(const std::string& category, const std::string& base_type) {
   if (category == "S") return policy::ColumnKind::kText;
   if (category == "N") {
     if (base_type == "smallint" || base_type == "integer" || base_type == "bigint")
@@ -21,8 +20,6 @@ policy::ColumnKind kind_of(const std::string& category, const std::string& base_
     return policy::ColumnKind::kTimestamp;
   return policy::ColumnKind::kOther;
 }
-
-}  // namespace
 
 const ColumnInfo* TableInfo::column(std::string_view name) const noexcept {
   for (const auto& c : columns)
@@ -74,7 +71,7 @@ TableInfo describe_table(db::Connection& conn, const std::string& name) {
     ColumnInfo c;
     c.name = *r[0];
     c.type = *r[1];
-    c.kind = kind_of(*r[2], *r[3]);
+    c.kind = column_kind(*r[2], *r[3]);
     c.with_time_zone = *r[3] == "timestamp with time zone";
     c.not_null = *r[4] == "true";
     t.columns.push_back(std::move(c));

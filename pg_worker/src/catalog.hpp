@@ -64,6 +64,11 @@ struct DeleteEffects {
 };
 [[nodiscard]] DeleteEffects delete_effects(db::Connection& conn, const TableInfo& table);
 
+// The family of a column's type from pg_type's typcategory and format_type() of its base type
+// (a domain's base type): what the mask strategies check a column against.
+[[nodiscard]] policy::ColumnKind column_kind(const std::string& category,
+                                             const std::string& base_type);
+
 // Splits the chr(1)-joined names that the catalog queries return (array_to_string(..., chr(1)):
 // a separator no identifier contains in practice, unlike ',' or a space).
 [[nodiscard]] std::vector<std::string> split_names(const std::string& joined);

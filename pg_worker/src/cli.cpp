@@ -2,6 +2,7 @@
 #include "anonkit/pg/cli.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -16,9 +17,11 @@
 #include "anonkit/error.hpp"
 #include "anonkit/policy/duration.hpp"
 #include "anonkit/pseudo/keyring.hpp"
+#include "coverage.hpp"
 #include "db/connection.hpp"
 #include "destroyer.hpp"
 #include "install.hpp"
+#include "inventory.hpp"
 #include "report.hpp"
 #include "requests.hpp"
 #include "retention.hpp"
@@ -187,6 +190,37 @@ int run_cli(int argc, char** argv) noexcept {
     auto* status = app.add_subcommand("status", "last run of each rule and its backlog");
     auto* doctor = app.add_subcommand("doctor", "warn about missing indexes, keys and partitions");
 
+    auto* inventory = app.add_subcommand(
+        "inventory", "sample every column and report the personal data found, and its decisions");
+    InventoryOptions iopts;
+    bool markdown = false, check = false, progress = false;
+    std::string inventory_timeout;
+    inventory->add_option("--schema", iopts.schemas,
+                          "only this schema (repeatable); default: all but the system schemas "
+                          "and anonkit");
+    inventory->add_option("--rows", iopts.rows, "rows sampled per table at most (default 1000)")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
+    inventory->add_option("--timeout", inventory_timeout,
+                          "statement_timeout of each statement (default 60s)");
+    inventory->add_flag("--views", iopts.views, "also read plain views (their first rows)");
+    inventory->add_flag("--markdown", markdown, "a Markdown page (a privacy officer can file it)");
+    inventory->add_flag("--check", check,
+                        "exit 3 naming every column holding personal data without a decision");
+    inventory->add_flag("--progress", progress,
+                        "one line per table on stderr (default when stderr is a terminal)");
+
+    auto* decide = app.add_subcommand(
+        "decide", "record what was decided for a column (anonkit.column_decisions)");
+    DecideRequest dreq;
+    std::string strategy;
+    decide->add_option("table", dreq.table, "the table (schema-qualified or via search_path)")
+        ->required();
+    decide->add_option("column", dreq.column, "the column")->required();
+    decide->add_option("decision", dreq.decision, "keep, mask or drop")->required();
+    auto* strategy_option =
+        decide->add_option("--strategy", strategy, "the mask strategy (with mask), e.g. phone");
+    decide->add_option("--reason", dreq.reason, "why: what an auditor reads")->required();
+
     std::chrono::milliseconds interval_ms{0};
     try {
       app.parse(argc, argv);
@@ -194,6 +228,8 @@ int run_cli(int argc, char** argv) noexcept {
         ropts.target_batch = duration_option(target_batch, "--target-batch");
       if (!lock_timeout.empty())
         ropts.lock_timeout = duration_option(lock_timeout, "--lock-timeout");
+      if (!inventory_timeout.empty())
+        iopts.timeout = duration_option(inventory_timeout, "--timeout");
       if (daemon->parsed()) interval_ms = duration_option(interval, "--interval");
       if (!lease_ttl.empty()) {
         const auto ttl = duration_option(lease_ttl, "--lease-ttl");
@@ -292,6 +328,43 @@ int run_cli(int argc, char** argv) noexcept {
       int problems = 0;
       print(doctor_report(conn, json, problems));
       return problems == 0 ? kExitOk : kExitRuleFailed;
+    }
+    if (inventory->parsed()) {
+      if (json && markdown) throw InvalidArgument("anonkit: --json or --markdown, not both");
+      iopts.progress = progress || isatty(STDERR_FILENO) == 1;
+      db::Connection conn(dsn);
+      const Inventory inv = take_inventory(conn, iopts);
+      print(json ? inventory_json(inv) : markdown ? inventory_markdown(inv) : inventory_text(inv));
+      if (!check) return kExitOk;
+      const auto undecided = inv.undecided();
+      if (undecided.empty()) return kExitOk;
+      std::fflush(stdout);  // the report first, then what failed the gate
+      std::fprintf(stderr,
+                   "anonkit: inventory --check: %zu column(s) hold personal data without a "
+                   "decision:\n",
+                   undecided.size());
+      for (const auto& u : undecided) std::fprintf(stderr, "  %s\n", u.c_str());
+      return kExitRuleFailed;
+    }
+    if (decide->parsed()) {
+      if (strategy_option->count() > 0) dreq.strategy = strategy;
+      db::Connection conn(dsn);
+      require_schema(conn);
+      const Decision d = record_decision(conn, dreq);
+      print(json ? nlohmann::json{{"table", d.table},
+                                  {"column", d.column},
+                                  {"decision", d.decision},
+                                  {"strategy",
+                                   d.strategy ? nlohmann::json(*d.strategy) : nlohmann::json()},
+                                  {"column_attnum", d.attnum},
+                                  {"column_type", d.type},
+                                  {"decided_at", d.decided_at}}
+                           .dump() +
+                       "\n"
+                 : fmt::format("decided: {}.{} {}{} (column {}, {}), at {}\n", d.table, d.column,
+                               d.decision, d.strategy ? ":" + *d.strategy : "", d.attnum, d.type,
+                               d.decided_at));
+      return kExitOk;
     }
     if (requests_run->parsed()) {
       {

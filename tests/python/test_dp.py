@@ -242,6 +242,12 @@ class ParametersFromTheStatementTest(unittest.TestCase):
             self.db.execute("select * from v").fetchall()
         self.assertIn("not authorized", str(e.exception))
         a.fetchall()
+        # SQLite names a CTE to the authorizer like a view: a DP call in a CTE's body is refused;
+        # the same in a FROM subquery, or a CTE feeding a DP call, is fine.
+        with self.assertRaises(sqlite3.OperationalError):
+            self.db.execute("with a as (select dp_count(x, 1) c from t) select c from a").fetchall()
+        self.db.execute("select c from (select dp_count(x, 1) c from t)").fetchall()
+        self.db.execute("with a as (select x from t) select dp_count(x, 1) from a").fetchall()
 
     def test_invalid_parameters_are_refused_before_any_charge(self):
         before = spent(self.db)

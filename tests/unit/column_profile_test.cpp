@@ -77,6 +77,9 @@ TEST(ColumnProfile, ShapesHoldNoValue) {
   EXPECT_EQ(shape_of("jane.doe@clinic.co.ke", scanner->scan("jane.doe@clinic.co.ke"),
                      scanner->types()),
             "a***@***.ke");
+  EXPECT_EQ(shape_of("x@mail.wanjiku", scanner->scan("x@mail.wanjiku"), scanner->types()),
+            "a***@***");  // not a top-level domain anyone could guess: not kept
+  EXPECT_EQ(shape_of("a\x1b[31mb\x07", {}, scanner->types()), "a?[##aa?");  // no control byte
   const std::string longest(500, 'x');
   EXPECT_LE(shape_of(longest, {}, scanner->types()).size(), 51u);
 }

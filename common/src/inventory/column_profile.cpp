@@ -26,8 +26,9 @@ void generic_shape(std::string_view s, std::string& out) {
     } else if (text::is_word_char(cp)) {
       const bool upper = (cp >= 'A' && cp <= 'Z');
       out.push_back(upper ? 'A' : 'a');
-    } else if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
+    } else if (cp >= 0x20 && cp < 0x7f) {
+      out.push_back(static_cast<char>(cp));  // printable ASCII punctuation; controls become '?'
+                                              // (no terminal escape from a planted value)
     } else {
       out.push_back('?');  // other symbols: kept as one placeholder, never the character itself
     }
@@ -37,11 +38,19 @@ void generic_shape(std::string_view s, std::string& out) {
 
 void entity_shape(std::string_view span, std::string_view type, std::string& out) {
   if (type == "EMAIL") {
+    // Only a top-level domain anyone could guess stays: a two-letter country code or a common
+    // generic one; any other last label ("x@mail.wanjiku") could be part of who it is.
     const std::size_t dot = span.rfind('.');
     std::string tld;
-    if (dot != std::string_view::npos && dot + 1 < span.size() && span.size() - dot <= 8)
+    if (dot != std::string_view::npos && dot + 1 < span.size())
       for (char c : span.substr(dot + 1))
         tld.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+    static constexpr std::string_view kGeneric[] = {"com", "org", "net", "edu", "gov", "int",
+                                                    "mil", "info", "biz", "io", "app", "dev"};
+    const bool letters = std::all_of(tld.begin(), tld.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+    if (!(letters && (tld.size() == 2 ||
+                      std::find(std::begin(kGeneric), std::end(kGeneric), tld) != std::end(kGeneric))))
+      tld.clear();
     out += "a***@***";
     if (!tld.empty()) out += "." + tld;
     return;

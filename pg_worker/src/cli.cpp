@@ -50,6 +50,9 @@ std::string outcomes_text(const std::vector<RuleOutcome>& outcomes, bool dry_run
     for (const auto& n : o.notes) s += fmt::format("  note: {}\n", n);
     for (const auto& p : o.partitions)
       s += fmt::format("  partition {} {}\n", p, dry_run ? "would be dropped" : "dropped");
+    if (o.verification && columns_with_findings(*o.verification) == 0)
+      s += fmt::format("  verify: {} masked column(s) re-scanned, nothing found\n",
+                       o.verification->size());
   }
   return s;
 }
@@ -75,6 +78,7 @@ std::string outcomes_json(const std::vector<RuleOutcome>& outcomes, bool dry_run
     if (!o.error.empty()) r["error"] = o.error;
     if (!o.notes.empty()) r["notes"] = o.notes;
     if (!o.strategies.empty()) r["strategies"] = o.strategies;
+    if (o.verification) r["verification"] = verification_json(*o.verification);
     doc["rules"].push_back(std::move(r));
   }
   return doc.dump(2) + "\n";
@@ -82,7 +86,7 @@ std::string outcomes_json(const std::vector<RuleOutcome>& outcomes, bool dry_run
 
 int exit_for(const std::vector<RuleOutcome>& outcomes) {
   for (const auto& o : outcomes)
-    if (o.status == "failed") return kExitRuleFailed;
+    if (o.status == "failed" || o.status == "verify_failed") return kExitRuleFailed;
   return kExitOk;
 }
 
@@ -144,12 +148,17 @@ int run_cli(int argc, char** argv) noexcept {
         "a rule's lease lasts this long unrenewed (default 90s; renewed between batches): how "
         "long a worker lost on another machine holds a rule";
     retention_run->add_option("--lease-ttl", lease_ttl, lease_help);
+    const char* verify_help =
+        "re-scan the masked columns of the rows each anonymize rule wrote; a PII type still "
+        "found makes the rule verify_failed (exit 3; the writes stay committed)";
+    retention_run->add_flag("--verify", ropts.verify, verify_help);
 
     auto* daemon =
         app.add_subcommand("daemon", "apply retention rules every interval until stopped");
     std::string interval;
     daemon->add_option("--interval", interval, "time between runs, e.g. 15m, 1h")->required();
     daemon->add_option("--lease-ttl", lease_ttl, lease_help);
+    daemon->add_flag("--verify", ropts.verify, verify_help);
     daemon->add_option("--batch", batch, "fixed rows per transaction (default: adaptive)")
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
     std::string export_dir;
@@ -173,6 +182,10 @@ int run_cli(int argc, char** argv) noexcept {
         ->required();
     auto* erase_key = erase->add_option("--key", subject_key, "the subject's key value");
     erase->add_flag("--dry-run", erase_dry_run, "count what would be deleted, masked, detached");
+    bool erase_verify = false;
+    erase->add_flag("--verify", erase_verify,
+                    "refuse the erase (nothing changed, exit 1) when a PII type is still found in "
+                    "a masked column of a kept row (always counted in the receipt)");
     erase
         ->add_flag("--replay", replay,
                    "erase again every subject whose tombstone matches a present row (after a "
@@ -302,6 +315,7 @@ int run_cli(int argc, char** argv) noexcept {
       require_schema(conn);
       EraseOptions eopts;
       eopts.dry_run = erase_dry_run;
+      eopts.verify = erase_verify;
       eopts.keyring = ropts.keyring;
       if (replay) {
         const auto n = replay_erasures(conn, subject_name, eopts);

@@ -16,6 +16,7 @@
 
 #include "masked_update.hpp"
 #include "subjects.hpp"
+#include "verification.hpp"
 
 namespace anonkit::pg {
 namespace {
@@ -257,8 +258,12 @@ class Erase {
           const auto current = tx.exec(fmt::format("SELECT {} FROM {} t WHERE {}", select,
                                                    t.qualified, rows_condition("t", 1)),
                                        row_params(group));
+          WriteOptions w;
+          std::vector<std::vector<db::Value>> back;
+          w.masked_back = &back;
           const auto n = write_masked(conn_, tx, t, {{"t.tableoid", "oid"}, {"t.ctid", "tid"}},
-                                      masks, current.rows, cols, ctx_, &new_ids);
+                                      masks, current.rows, cols, ctx_, &new_ids, w);
+          verifier_.add(t, masks, back);
           r_.counts[table]["masked"] += static_cast<std::int64_t>(n);
         } else {
           std::string set;
@@ -349,6 +354,18 @@ class Erase {
     checked_ = {{"traversal", true},
                 {"identifier_values", identifiers.size()},
                 {"rows_searched", searched}};
+    // The masked columns as the server now holds them, scanned for PII a mask let through:
+    // counts by table, column and type, in the receipt. With --verify a finding undoes the erase.
+    const auto masked = verifier_.results();
+    checked_["masked_values"] = verification_json(masked);
+    if (o_.verify && columns_with_findings(masked) > 0) {
+      std::string what;
+      for (const auto& l : verification_lines(masked)) what += "; " + l;
+      throw InvalidArgument(fmt::format(
+          "anonkit: erase refused by --verify: a mask let personal data through{}: fix that "
+          "table's anonkit.erasure_policy mask; nothing was changed",
+          what));
+    }
   }
 
   db::Connection& conn_;
@@ -360,6 +377,7 @@ class Erase {
   policy::MaskContext ctx_;
   RowSets delete_, keep_, mask_;
   std::map<std::string, std::map<std::string, std::vector<std::string>>> detach_;
+  Verifier verifier_;
   nlohmann::json checked_ = {{"traversal", false}};
 };
 

@@ -18,6 +18,9 @@ struct EraseOptions {
   bool dry_run = false;
   std::shared_ptr<const pseudo::Keyring> keyring;  // required: keyed masks and receipts
   std::optional<std::int64_t> request_id;
+  // The masked columns of the kept rows are always re-scanned before commit (counts in the
+  // receipt's checked.masked_values); with verify, a PII type still found refuses the erase.
+  bool verify = false;
 };
 
 struct EraseResult {

@@ -103,6 +103,10 @@ std::uint64_t write_masked(db::Connection& conn, db::Transaction& tx, const Tabl
   if (new_ids) returning = "t.tableoid::text || '/' || t.ctid::text";
   for (const auto& e : options.returning)
     returning += fmt::format("{}({})::text", returning.empty() ? "" : ", ", e);
+  if (options.masked_back)
+    for (const auto& m : masks)
+      returning +=
+          fmt::format("{}{}", returning.empty() ? "" : ", ", masked_read(conn, "t", *m.column));
   // Few rows found by key: a hash or merge join would read the whole table (the planner cannot
   // see how few rows unnest() yields).
   tx.set_local({{"enable_hashjoin", "off"}, {"enable_mergejoin", "off"}});
@@ -110,10 +114,12 @@ std::uint64_t write_masked(db::Connection& conn, db::Transaction& tx, const Tabl
       fmt::format("UPDATE {} t SET {} FROM unnest({}) AS v({}) WHERE {}{}{}", table.qualified, set,
                   unnest, names, where, returning.empty() ? "" : " RETURNING ", returning),
       params);
-  const std::size_t skip = new_ids ? 1 : 0;
+  const auto skip = static_cast<long>(new_ids ? 1 : 0);
+  const auto back = skip + static_cast<long>(options.returning.size());
   for (const auto& row : r.rows) {
     if (new_ids) new_ids->push_back(*row[0]);
-    if (options.returned) options.returned->emplace_back(row.begin() + skip, row.end());
+    if (options.returned) options.returned->emplace_back(row.begin() + skip, row.begin() + back);
+    if (options.masked_back) options.masked_back->emplace_back(row.begin() + back, row.end());
   }
   return returning.empty() ? r.affected : r.size();
 }

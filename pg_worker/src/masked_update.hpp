@@ -36,6 +36,10 @@ struct WriteOptions {
   // Expressions on alias t returned per updated row, as text, into `returned`.
   std::vector<std::string> returning;
   std::vector<std::vector<db::Value>>* returned = nullptr;
+  // Every masked column (in `masks` order) as read back from the server after the update, per
+  // updated row, as masked_read's text: what verification after a run scans (the value the
+  // database holds, after its casts, not the one computed here).
+  std::vector<std::vector<db::Value>>* masked_back = nullptr;
 };
 
 // One UPDATE over `rows`: each row is the match values (in `match` order: an SQL expression on

@@ -129,11 +129,13 @@ void record(db::Connection& conn, const std::string& run_id, const RuleOutcome& 
       "UPDATE anonkit.runs SET status = $2, rows = CAST($3 AS bigint), "
       "batches = CAST($4 AS integer), partitions_dropped = CAST($5 AS integer), "
       "longest_batch_ms = CAST($6 AS double precision), error = $7, notes = $8, "
+      "verification = CAST($9 AS jsonb), "
       "finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE clock_timestamp() END WHERE id = "
       "CAST($1 AS bigint)",
       {run_id, status, std::to_string(o.rows), std::to_string(o.batches),
        std::to_string(o.partitions_dropped), fmt::format("{}", o.longest_batch_ms),
-       o.error.empty() ? db::Value{} : db::Value{o.error}, notes});
+       o.error.empty() ? db::Value{} : db::Value{o.error}, notes,
+       o.verification ? db::Value{verification_json(*o.verification).dump()} : db::Value{}});
 }
 
 // One rule, start to end, on `conn`. Fills `out`; throws only when the connection is lost.
@@ -181,6 +183,14 @@ void run_rule(db::Connection& conn, const Rule& rule, const RetentionOptions& op
       run.on_flush = [&] { record(conn, run_id, out, "running"); };
       run.drop_partitions();
       run.batches();
+      if (options.verify && rule.action == "anonymize") {
+        out.verification = run.verification();
+        const auto lines = verification_lines(*out.verification);
+        for (const auto& l : lines) out.notes.push_back("verify: " + l);
+        // The batches stay committed: each was its own transaction, and rolling one back would
+        // restore every value the mask did hide, not only the ones it let through.
+        if (!lines.empty() && out.status == "done") out.status = "verify_failed";
+      }
     }
   } catch (const db::ConnectionError&) {
     throw;

@@ -11,6 +11,7 @@
 
 #include "anonkit/pseudo/keyring.hpp"
 #include "db/connection.hpp"
+#include "verification.hpp"
 
 namespace anonkit::pg {
 
@@ -29,12 +30,15 @@ struct RetentionOptions {
   const std::atomic<bool>* stop = nullptr;         // set by a signal: finish the batch, then stop
   bool progress = true;                            // progress on stderr
   bool require_keys = true;                        // false: counting only (status)
+  // Re-scan the masked columns of every row an anonymize rule wrote, as the server holds them,
+  // in the batch's own transaction: a PII type still found makes the rule verify_failed.
+  bool verify = false;
 };
 
 struct RuleOutcome {
   std::string rule;
   std::string action;
-  std::string status;  // done | failed | skipped | stopped
+  std::string status;  // done | failed | skipped | stopped | verify_failed
   std::string table;
   std::string cutoff;     // in the time column's type
   std::int64_t rows = 0;  // deleted or anonymized (dry run: would be)
@@ -47,6 +51,9 @@ struct RuleOutcome {
   std::string error;
   std::vector<std::string> notes;       // cascades and DELETE triggers the rule's deletes set off
   std::vector<std::string> strategies;  // per leaf: how it was deleted, and why
+  // With --verify, for anonymize rules: per masked column, rows written and the PII types still
+  // found in them (counts only).
+  std::optional<std::vector<ColumnVerification>> verification;
 };
 
 // Applies the enabled rules (or `options.rule`). A failing rule is reported in its outcome and

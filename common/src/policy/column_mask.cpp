@@ -166,6 +166,27 @@ ColumnMask ColumnMask::parse(std::string_view spec) {
   return m;
 }
 
+ColumnMask::KeptShape ColumnMask::kept_shape() const {
+  KeptShape k;
+  switch (strategy_) {
+    case Strategy::kTyped:
+      if (typed_ == mask::MaskType::kIp) k.types = {"IP_ADDRESS"};
+      if (typed_ == mask::MaskType::kUrl) k.types = {"URL"};
+      break;
+    case Strategy::kPseudonym:
+      if (pseudonym_ == pseudo::PseudonymType::kEmail) k.types = {"EMAIL"};
+      if (pseudonym_ == pseudo::PseudonymType::kName) k.types = {"PERSON"};
+      if (pseudonym_ == pseudo::PseudonymType::kPhone) k.types = {"PHONE"};
+      break;
+    case Strategy::kFpe:
+      k.all_types = true;
+      break;
+    default:
+      break;
+  }
+  return k;
+}
+
 bool ColumnMask::needs_key() const noexcept {
   return strategy_ == Strategy::kPseudonym || strategy_ == Strategy::kFpe;
 }

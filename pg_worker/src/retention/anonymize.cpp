@@ -225,6 +225,8 @@ std::int64_t RuleRun::anonymize_batch(std::int64_t size, std::vector<db::Value>&
     std::vector<std::pair<std::string, std::string>> match;
     for (const auto* k : p_.key) match.emplace_back("t." + q(k->name), k->type);
     std::vector<db::Value> ledger_cells = adopt_cells, ledger_written = adopt_written;
+    std::vector<std::pair<std::vector<MaskedColumn>, std::vector<std::vector<db::Value>>>>
+        pending_verify;
     for (const auto& [pattern, members] : groups) {
       std::vector<MaskedColumn> masks;
       std::vector<std::size_t> columns;  // index in p_.masks
@@ -248,10 +250,14 @@ std::int64_t RuleRun::anonymize_batch(std::int64_t size, std::vector<db::Value>&
       for (const auto* k : p_.key) w.returning.push_back("t." + q(k->name));
       for (const auto* c : keyed_written)
         w.returning.push_back(masked_read(conn_, "t", *c->column));
-      std::vector<std::vector<db::Value>> back;
+      std::vector<std::vector<db::Value>> back, masked_back;
       if (!keyed_written.empty()) w.returned = &back;
+      if (o_.verify) w.masked_back = &masked_back;
       changed += static_cast<std::int64_t>(
           write_masked(conn_, tx, p_.table, match, masks, values, {}, ctx_, nullptr, w));
+      // Counted before commit from the values as the server holds them; a retried batch starts
+      // over in a new transaction, so these are added only once it commits (below).
+      if (o_.verify) pending_verify.emplace_back(std::move(masks), std::move(masked_back));
       for (const auto& row : back) {
         const std::vector<db::Value> key(row.begin(), row.begin() + static_cast<long>(nkey));
         for (std::size_t j = 0; j < keyed_written.size(); ++j) {
@@ -280,6 +286,8 @@ std::int64_t RuleRun::anonymize_batch(std::int64_t size, std::vector<db::Value>&
           "last_key = excluded.last_key, updated_at = excluded.updated_at",
           {p_.rule.name, p_.table.display, p_.time->name, end[0], db::text_array(key_of(end))});
     tx.commit();
+    for (const auto& [masks, masked_back] : pending_verify)
+      verifier_.add(p_.table, masks, masked_back);
   }
   out_.rows += changed;
   const auto& end = rows.rows.back();

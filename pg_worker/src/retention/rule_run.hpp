@@ -110,6 +110,9 @@ class RuleRun {
   // The rows: delete.cpp per leaf, or anonymize.cpp.
   void batches();
 
+  // What --verify found in the rows this run wrote (anonymize).
+  [[nodiscard]] std::vector<ColumnVerification> verification() const { return verifier_.results(); }
+
   std::function<void()> on_flush;
   Lease* lease = nullptr;  // renewed between batches
 
@@ -266,6 +269,7 @@ class RuleRun {
   policy::MaskContext ctx_;
   std::string cutoff_, cutoff_tz_;
   std::int64_t adopted_ = 0;
+  Verifier verifier_;
 };
 
 }  // namespace anonkit::pg::retention

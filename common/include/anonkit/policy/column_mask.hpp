@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "anonkit/detect/scanner.hpp"
 #include "anonkit/generalize/bucket.hpp"
@@ -64,6 +65,17 @@ class ColumnMask {
   // without an offset ("2024-03-10 15:04:05").
   [[nodiscard]] std::optional<std::string> apply(std::optional<std::string_view> value,
                                                  ColumnKind kind, const MaskContext& ctx) const;
+
+  // What a correct output of this strategy still shows of personal data's shape, by design, so
+  // that verification after a run does not report it: `ip` keeps the network (IP_ADDRESS),
+  // `url` the host (URL), `pseudonym:email|name|phone` write made-up values of that type, and
+  // `fpe` writes ciphertext in the value's own format (`all_types`: no scan can tell it from a
+  // value). Every other strategy's output is expected to hold no recognizable entity.
+  struct KeptShape {
+    bool all_types = false;
+    std::vector<std::string> types;  // recognizer type names
+  };
+  [[nodiscard]] KeptShape kept_shape() const;
 
  private:
   enum class Strategy {

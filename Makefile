@@ -5,9 +5,10 @@ ASAN_BUILD   ?= build-asan
 FUZZ_BUILD   ?= build-fuzz
 JOBS         ?= 2
 FUZZ_SECONDS ?= 30
+PREFIX       ?= /usr/local
 CMAKE_COMMON  = -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=$(shell command -v ccache)
 
-.PHONY: all bootstrap build demo test unit asan fuzz bench peer-bench key format clean
+.PHONY: all bootstrap build demo test unit asan fuzz bench peer-bench key install package format clean
 
 all: build
 
@@ -51,6 +52,17 @@ key:
 
 peer-bench: build
 	scripts/peer-bench $(BUILD)
+
+# Installs the SQLite extension (lib/sqlite3/anonkit.so), anonkit-worker and anonkit-keygen (bin),
+# the systemd units (lib/systemd/system), docs (share/doc/anonkit) under PREFIX, staged under DESTDIR;
+# the PostgreSQL extension, when built, into pg_config's directories.
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+# The Debian package (prefix /usr): $(BUILD)/anonkit_<version>_<arch>.deb.
+package: build
+	cd $(BUILD) && cpack -G DEB
+	@ls $(BUILD)/anonkit_*.deb
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -8,6 +8,9 @@
 --   STRICT      everywhere: NULL in, NULL out (pii_scan of NULL: no rows).
 --   PARALLEL SAFE everywhere: a parallel worker receives anonkit.key_file from its leader and
 --               reads the same key file.
+-- Arguments whose SQLite twin branches on the value's type are declared "any" (the C code reads
+-- the actual type); each has a text overload beside it, which PostgreSQL picks for untyped literals
+-- and untyped parameters (a driver's $1), which "any" alone cannot type.
 \echo Use "CREATE EXTENSION anonkit" to load this file. \quit
 
 CREATE FUNCTION mask(value text) RETURNS text
@@ -18,6 +21,8 @@ COMMENT ON FUNCTION mask(text) IS 'Every PII entity found in the text replaced b
 -- or a JSON options object ({"style":"partial","types":["EMAIL"],"min_confidence":0.5}); a json
 -- or jsonb argument is always options.
 CREATE FUNCTION mask(value text, type_or_options "any") RETURNS text
+  AS 'MODULE_PATHNAME', 'anonkit_mask' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION mask(value text, type_or_options text) RETURNS text
   AS 'MODULE_PATHNAME', 'anonkit_mask' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION mask(text, "any") IS
   'mask(value, ''card'') masks one value of a type; mask(text, ''{"style":"partial"}''::jsonb) masks free text with options';
@@ -30,10 +35,14 @@ CREATE FUNCTION mask_tokens(value text) RETURNS json
   AS 'MODULE_PATHNAME', 'anonkit_mask_tokens' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION mask_tokens(value text, options "any") RETURNS json
   AS 'MODULE_PATHNAME', 'anonkit_mask_tokens' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION mask_tokens(value text, options text) RETURNS json
+  AS 'MODULE_PATHNAME', 'anonkit_mask_tokens' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION mask_tokens(text) IS
   '{"text": masked with [TYPE_n] tokens, "items": {token: original}}; unmask() puts them back';
 
 CREATE FUNCTION unmask(value text, items "any") RETURNS text
+  AS 'MODULE_PATHNAME', 'anonkit_unmask' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION unmask(value text, items text) RETURNS text
   AS 'MODULE_PATHNAME', 'anonkit_unmask' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION pii_scan(value text,
@@ -42,6 +51,11 @@ CREATE FUNCTION pii_scan(value text,
   RETURNS SETOF record
   AS 'MODULE_PATHNAME', 'anonkit_pii_scan' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
 CREATE FUNCTION pii_scan(value text, options "any",
+                         OUT type text, OUT start integer, OUT length integer, OUT match text,
+                         OUT confidence double precision)
+  RETURNS SETOF record
+  AS 'MODULE_PATHNAME', 'anonkit_pii_scan' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
+CREATE FUNCTION pii_scan(value text, options text,
                          OUT type text, OUT start integer, OUT length integer, OUT match text,
                          OUT confidence double precision)
   RETURNS SETOF record
@@ -59,6 +73,10 @@ CREATE FUNCTION pii_types(OUT type text, OUT description text, OUT validator tex
 CREATE FUNCTION pseudonym(value "any") RETURNS text
   AS 'MODULE_PATHNAME', 'anonkit_pseudonym' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION pseudonym(value "any", type text) RETURNS text
+  AS 'MODULE_PATHNAME', 'anonkit_pseudonym' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION pseudonym(value text) RETURNS text
+  AS 'MODULE_PATHNAME', 'anonkit_pseudonym' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION pseudonym(value text, type text) RETURNS text
   AS 'MODULE_PATHNAME', 'anonkit_pseudonym' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION pseudonym_int(value bigint) RETURNS bigint
   AS 'MODULE_PATHNAME', 'anonkit_pseudonym_int' LANGUAGE C STABLE STRICT PARALLEL SAFE;
@@ -79,6 +97,8 @@ CREATE FUNCTION anonkit_key_id() RETURNS text
 CREATE FUNCTION bucket(value "any", width_edges_or_unit "any") RETURNS text
   AS 'MODULE_PATHNAME', 'anonkit_bucket' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION bucket(value "any", width "any", origin "any") RETURNS text
+  AS 'MODULE_PATHNAME', 'anonkit_bucket' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION bucket(value text, edges_or_unit text) RETURNS text
   AS 'MODULE_PATHNAME', 'anonkit_bucket' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION anonkit_version() RETURNS text

@@ -350,6 +350,17 @@ class Regression(unittest.TestCase):
                                       f"'{alphabet}')"), value)
         self.error("SELECT fpe_encrypt('123', 'a')", "22023", "anonkit:")
 
+    def test_untyped_parameters(self):
+        # A driver's $1 without a type (libpq, libpqxx, psycopg 3) resolves to the text overloads.
+        out = keyed("""
+            PREPARE m AS SELECT anonkit.mask($1, $2); EXECUTE m('4111 1111 1111 1234', 'card');
+            PREPARE o AS SELECT anonkit.mask($1, $2); EXECUTE o('a@b.co', '{"style":"token"}');
+            PREPARE p AS SELECT anonkit.pseudonym($1) = anonkit.pseudonym(42); EXECUTE p('42');
+            PREPARE q AS SELECT anonkit.pseudonym($1, $2) <> ''; EXECUTE q('a@b.co', 'email');
+            PREPARE s AS SELECT count(*) FROM anonkit.pii_scan($1, $2); EXECUTE s('a@b.co', '{}');
+            PREPARE b AS SELECT anonkit.bucket($1, $2); EXECUTE b('2024-03-15', 'month');""")
+        self.assertEqual(out.strip().split("\n"), ["**** **** **** 1234", "[EMAIL_1]", "t", "t", "1", "2024-03"])
+
     def test_errors_leave_the_session_usable(self):
         # Many failures in one session, each caught: nothing leaks through the C/C++ boundary.
         out = keyed("""

@@ -4,9 +4,9 @@
 // asserts nothing. Needs a server from the PG* variables (scripts/bench uses pg_virtualenv).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <algorithm>
 #include <cstdlib>
 #include <string>
 

@@ -221,8 +221,7 @@ int main(int argc, char** argv) {
       {"pii_inventory() [all tables]", "SELECT count(*) FROM pii_inventory()",
        "SELECT (SELECT count(*) FROM people) + (SELECT count(*) FROM big)"},
   };
-  std::printf("\n%-34s %12s %12s %10s\n", "inventory (sampled)", "runs/s", "count/s",
-              "x count(*)");
+  std::printf("\n%-34s %12s %12s %10s\n", "inventory (sampled)", "runs/s", "count/s", "x count(*)");
   compare(db, inventory_pairs, 1, 3);
   sqlite3_close(db);
   return 0;

@@ -224,7 +224,8 @@ bool is_ledger_table(const char* name) {
 bool is_direct_only_everywhere(const char* name) {
   if (name == nullptr) return false;
   if (strncasecmp(name, "dp_", 3) == 0) return true;
-  for (const char* f : {"anonkit_key_load", "anonkit_reload", "anonkit_budget_set", "anonkit_budget"})
+  for (const char* f :
+       {"anonkit_key_load", "anonkit_reload", "anonkit_budget_set", "anonkit_budget"})
     if (strcasecmp(name, f) == 0) return true;
   return false;
 }

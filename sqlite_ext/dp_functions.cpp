@@ -91,7 +91,7 @@ struct Group {
   std::optional<dp::BoundedVariance> variance;
   std::optional<dp::BoundedQuantiles> quantiles;
   // With a unit: each unit's rows summed exactly on a fine grid, combined at the end.
-  IntUnits int_units;                          // units that are integers
+  IntUnits int_units;                           // units that are integers
   std::unordered_map<std::string, i128> units;  // the others, by their bytes
   [[nodiscard]] std::size_t unit_count() const noexcept { return int_units.size() + units.size(); }
   double unit_grid = 1, inverse_unit_grid = 1, row_cap = 0;
@@ -213,7 +213,9 @@ struct FormData {
   DpForm form;
   StatePtr state;
 };
-DpForm form_of(sqlite3_context* ctx) { return static_cast<FormData*>(sqlite3_user_data(ctx))->form; }
+DpForm form_of(sqlite3_context* ctx) {
+  return static_cast<FormData*>(sqlite3_user_data(ctx))->form;
+}
 ConnectionState& connection_of(sqlite3_context* ctx) {
   return *static_cast<FormData*>(sqlite3_user_data(ctx))->state;
 }
@@ -228,8 +230,8 @@ void step(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     try {
       if (g == nullptr) {
         ConnectionState& state = connection_of(ctx);
-        g = *slot = new Group(form, state.dp_statements.resolve(sqlite3_context_db_handle(ctx),
-                                                               form));
+        g = *slot =
+            new Group(form, state.dp_statements.resolve(sqlite3_context_db_handle(ctx), form));
       }
       if (!form.unit) {
         if (form.kind == DpKind::kCount) {

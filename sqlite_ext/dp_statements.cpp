@@ -101,7 +101,8 @@ DpParams parse_params(DpForm form, const std::vector<std::string>& args) {
       p.integer_bounds = numbers[0].integer && numbers[1].integer;
       p.epsilon = numbers.back().value;
       if (form.kind == DpKind::kQuantile) p.q = numbers[2].value;
-      if (form.kind == DpKind::kSum) (void)dp::BoundedSum(p.lower, p.upper, p.epsilon, p.integer_bounds);
+      if (form.kind == DpKind::kSum)
+        (void)dp::BoundedSum(p.lower, p.upper, p.epsilon, p.integer_bounds);
       if (form.kind == DpKind::kMean) (void)dp::BoundedMean(p.lower, p.upper, p.epsilon);
       if (form.kind == DpKind::kVariance) (void)dp::BoundedVariance(p.lower, p.upper, p.epsilon);
       if (form.kind == DpKind::kMedian || form.kind == DpKind::kQuantile) {
@@ -124,7 +125,8 @@ bool same_params(const DpParams& a, const DpParams& b) {
 int statement_hook(unsigned type, void* context, void* p, void* x) {
   if (type != SQLITE_TRACE_STMT) return 0;
   // A trigger's subprogram starting inside the same run reports "-- TRIGGER name": not a new run.
-  if (const auto* text = static_cast<const char*>(x); text != nullptr && text[0] == '-' && text[1] == '-')
+  if (const auto* text = static_cast<const char*>(x);
+      text != nullptr && text[0] == '-' && text[1] == '-')
     return 0;
   auto* stmt = static_cast<sqlite3_stmt*>(p);
   auto& state = *static_cast<ConnectionState*>(context);
@@ -176,8 +178,10 @@ void DpStatements::on_statement_start(sqlite3* db, sqlite3_stmt* stmt,
           const DpKind kind = *kind_of(call.name);
           const int n = static_cast<int>(call.args.size());
           DpForm form{kind, false};
-          if (n == dp_arity({kind, true}) && kind != DpKind::kKeepGroup) form.unit = true;
-          else if (n != dp_arity(form)) continue;  // SQLite itself refuses other arities
+          if (n == dp_arity({kind, true}) && kind != DpKind::kKeepGroup)
+            form.unit = true;
+          else if (n != dp_arity(form))
+            continue;  // SQLite itself refuses other arities
           if (kind == DpKind::kKeepGroup) form.unit = true;
           Site site{form, {}, {}, 1, 0};
           try {

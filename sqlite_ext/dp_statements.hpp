@@ -3,7 +3,8 @@
 // expanded SQL (bound parameters appear as literals), validates their parameters and charges the
 // ledger for every call before a single row is read. The aggregates then take their parameters
 // from here, never from the rows, so neither the release nor the charge nor an error depends on the
-// data; an empty input (SQLite finalizes without a step) still finds its epsilon and releases noise.
+// data; an empty input (SQLite finalizes without a step) still finds its epsilon and releases
+// noise.
 #pragma once
 
 #include <cstdint>

@@ -146,8 +146,9 @@ void sample_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     std::array<std::uint8_t, 32> mac;
     if (type == SQLITE_BLOB) {
       const auto* bytes = static_cast<const char*>(sqlite3_value_blob(argv[0]));
-      mac = hmac.mac("sample-blob",
-                     std::string_view(bytes, static_cast<std::size_t>(sqlite3_value_bytes(argv[0]))));
+      mac =
+          hmac.mac("sample-blob",
+                   std::string_view(bytes, static_cast<std::size_t>(sqlite3_value_bytes(argv[0]))));
     } else {
       mac = hmac.mac("sample", canonical(argv[0]));
     }

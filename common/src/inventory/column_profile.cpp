@@ -28,7 +28,7 @@ void generic_shape(std::string_view s, std::string& out) {
       out.push_back(upper ? 'A' : 'a');
     } else if (cp >= 0x20 && cp < 0x7f) {
       out.push_back(static_cast<char>(cp));  // printable ASCII punctuation; controls become '?'
-                                              // (no terminal escape from a planted value)
+                                             // (no terminal escape from a planted value)
     } else {
       out.push_back('?');  // other symbols: kept as one placeholder, never the character itself
     }
@@ -45,11 +45,12 @@ void entity_shape(std::string_view span, std::string_view type, std::string& out
     if (dot != std::string_view::npos && dot + 1 < span.size())
       for (char c : span.substr(dot + 1))
         tld.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
-    static constexpr std::string_view kGeneric[] = {"com", "org", "net", "edu", "gov", "int",
-                                                    "mil", "info", "biz", "io", "app", "dev"};
-    const bool letters = std::all_of(tld.begin(), tld.end(), [](char c) { return c >= 'a' && c <= 'z'; });
-    if (!(letters && (tld.size() == 2 ||
-                      std::find(std::begin(kGeneric), std::end(kGeneric), tld) != std::end(kGeneric))))
+    static constexpr std::string_view kGeneric[] = {"com", "org",  "net", "edu", "gov", "int",
+                                                    "mil", "info", "biz", "io",  "app", "dev"};
+    const bool letters =
+        std::all_of(tld.begin(), tld.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+    if (!(letters && (tld.size() == 2 || std::find(std::begin(kGeneric), std::end(kGeneric), tld) !=
+                                             std::end(kGeneric))))
       tld.clear();
     out += "a***@***";
     if (!tld.empty()) out += "." + tld;
@@ -156,8 +157,9 @@ ColumnReport ColumnProfile::report() const {
   r.sampled = sampled_;
   r.non_null = non_null_;
   for (const auto& [type, n] : type_values_)
-    r.types.push_back({scanner_->types()[type], n,
-                       non_null_ > 0 ? static_cast<double>(n) / static_cast<double>(non_null_) : 0});
+    r.types.push_back(
+        {scanner_->types()[type], n,
+         non_null_ > 0 ? static_cast<double>(n) / static_cast<double>(non_null_) : 0});
   std::stable_sort(r.types.begin(), r.types.end(),
                    [](const TypeShare& a, const TypeShare& b) { return a.values > b.values; });
   std::int64_t best = 0;

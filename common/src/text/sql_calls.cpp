@@ -85,7 +85,8 @@ SqlToken next_sql_token(std::string_view sql, std::size_t pos) {
       if (ident_char(d) || d == '.') {
         ++end;
       } else if ((d == '+' || d == '-') && (sql[end - 1] == 'e' || sql[end - 1] == 'E') &&
-                 !(sql[pos] == '0' && pos + 1 < end && (sql[pos + 1] == 'x' || sql[pos + 1] == 'X'))) {
+                 !(sql[pos] == '0' && pos + 1 < end &&
+                   (sql[pos + 1] == 'x' || sql[pos + 1] == 'X'))) {
         ++end;
       } else {
         break;
@@ -112,10 +113,14 @@ std::optional<SqlNumber> sql_number(std::string_view arg) {
     for (std::size_t k = 2; k < body.size(); ++k) {
       const char h = body[k];
       int d;
-      if (h >= '0' && h <= '9') d = h - '0';
-      else if (h >= 'a' && h <= 'f') d = h - 'a' + 10;
-      else if (h >= 'A' && h <= 'F') d = h - 'A' + 10;
-      else return std::nullopt;
+      if (h >= '0' && h <= '9')
+        d = h - '0';
+      else if (h >= 'a' && h <= 'f')
+        d = h - 'a' + 10;
+      else if (h >= 'A' && h <= 'F')
+        d = h - 'A' + 10;
+      else
+        return std::nullopt;
       if (k - 2 >= 16) return std::nullopt;  // SQLite: hex literals are 64-bit
       v = v * 16 + static_cast<std::uint64_t>(d);
     }

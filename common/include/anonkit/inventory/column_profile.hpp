@@ -17,25 +17,25 @@
 namespace anonkit::inventory {
 
 struct TypeShare {
-  std::string type;        // recognizer type, e.g. "PHONE"
+  std::string type;         // recognizer type, e.g. "PHONE"
   std::int64_t values = 0;  // sampled non-NULL values holding at least one
   double share = 0;         // values / non-NULL values sampled
 };
 
 struct ColumnReport {
-  std::int64_t sampled = 0;    // rows sampled
-  std::int64_t non_null = 0;   // of which non-NULL
+  std::int64_t sampled = 0;      // rows sampled
+  std::int64_t non_null = 0;     // of which non-NULL
   std::vector<TypeShare> types;  // by share, descending
-  std::string shape;           // most common shape of the sampled values, "" when none
-  std::string suggestion;      // ColumnMask spec ("email", "text", ...), "" when no PII found
+  std::string shape;             // most common shape of the sampled values, "" when none
+  std::string suggestion;        // ColumnMask spec ("email", "text", ...), "" when no PII found
   [[nodiscard]] bool has_pii() const noexcept { return !types.empty(); }
 };
 
 // A value's shape: digits become '#', letters 'a' (or 'A' when upper case), other characters stay,
 // runs of spaces become one; an entity's span is drawn by its type's own shape (an e-mail becomes
 // "a***@***.com" keeping only the top-level domain, a phone written "+254 712 ..." keeps its
-// country code: "+254 ### ### ###"). At most 48 characters, then "...". The shape never holds a letter or digit of the value
-// except an e-mail's top-level domain and a phone's country code.
+// country code: "+254 ### ### ###"). At most 48 characters, then "...". The shape never holds a
+// letter or digit of the value except an e-mail's top-level domain and a phone's country code.
 [[nodiscard]] std::string shape_of(std::string_view value,
                                    const std::vector<detect::Entity>& entities,
                                    const std::vector<std::string>& type_names);

@@ -195,18 +195,6 @@ int report_best_index(sqlite3_vtab*, sqlite3_index_info* info) noexcept {
   return SQLITE_OK;
 }
 
-int report_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) noexcept {
-  auto* cursor = new (std::nothrow) ReportCursor{};
-  if (cursor == nullptr) return SQLITE_NOMEM;
-  *out = cursor;
-  return SQLITE_OK;
-}
-
-int report_close(sqlite3_vtab_cursor* cur) noexcept {
-  delete static_cast<ReportCursor*>(cur);
-  return SQLITE_OK;
-}
-
 int report_step(ReportCursor* c, sqlite3* db) {
   const int rc = sqlite3_step(c->stmt.get());
   if (rc == SQLITE_ROW) {
@@ -279,8 +267,8 @@ sqlite3_module make_report_module() {
   m.xConnect = report_connect;
   m.xBestIndex = report_best_index;
   m.xDisconnect = report_disconnect;
-  m.xOpen = report_open;
-  m.xClose = report_close;
+  m.xOpen = open_cursor<ReportCursor>;
+  m.xClose = close_cursor<ReportCursor>;
   m.xFilter = report_filter;
   m.xNext = report_next;
   m.xEof = report_eof;

@@ -63,6 +63,21 @@ int vtab_guarded(sqlite3_vtab* vtab, Body&& body) noexcept {
   }
 }
 
+// xOpen and xClose of a virtual table whose cursor type is Cursor (a struct deriving from
+// sqlite3_vtab_cursor, default-constructible).
+template <typename Cursor>
+int open_cursor(sqlite3_vtab*, sqlite3_vtab_cursor** out) noexcept {
+  auto* cursor = new (std::nothrow) Cursor{};
+  if (cursor == nullptr) return SQLITE_NOMEM;
+  *out = cursor;
+  return SQLITE_OK;
+}
+template <typename Cursor>
+int close_cursor(sqlite3_vtab_cursor* cur) noexcept {
+  delete static_cast<Cursor*>(cur);
+  return SQLITE_OK;
+}
+
 // A prepared statement that is finalized when it goes out of scope.
 struct StmtCloser {
   void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }

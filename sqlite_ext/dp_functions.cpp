@@ -149,27 +149,27 @@ struct Group {
   }
 };
 
-// A unit's identity as bytes: the storage class and the value (an integral REAL is the INTEGER it
-// equals, as SQLite compares them). NULL: no unit.
+// A unit that is an integer (or a REAL equal to one): its value, for the fast table.
+std::optional<std::int64_t> integer_unit(sqlite3_value* v) {
+  const int type = sqlite3_value_type(v);
+  if (type == SQLITE_INTEGER) return sqlite3_value_int64(v);
+  if (type == SQLITE_FLOAT) {
+    const double d = sqlite3_value_double(v);
+    if (d == std::trunc(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
+      return static_cast<std::int64_t>(d);
+  }
+  return std::nullopt;
+}
+
+// The identity of a unit that is not an integer (integer_unit): its storage class and bytes,
+// text bytewise (no collation). NULL: no unit.
 bool unit_key(sqlite3_value* v, std::string& key) {
   key.clear();
   switch (sqlite3_value_type(v)) {
     case SQLITE_NULL:
       return false;
-    case SQLITE_INTEGER: {
-      const sqlite3_int64 i = sqlite3_value_int64(v);
-      key.push_back('i');
-      key.append(reinterpret_cast<const char*>(&i), sizeof i);
-      return true;
-    }
     case SQLITE_FLOAT: {
       double d = sqlite3_value_double(v);
-      if (d == std::trunc(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
-        const auto i = static_cast<sqlite3_int64>(d);
-        key.push_back('i');
-        key.append(reinterpret_cast<const char*>(&i), sizeof i);
-        return true;
-      }
       if (std::isnan(d)) d = NAN;  // one NaN
       key.push_back('f');
       key.append(reinterpret_cast<const char*>(&d), sizeof d);
@@ -184,18 +184,6 @@ bool unit_key(sqlite3_value* v, std::string& key) {
       return true;
     }
   }
-}
-
-// A unit that is an integer (or a REAL equal to one): its value, for the fast table.
-std::optional<std::int64_t> integer_unit(sqlite3_value* v) {
-  const int type = sqlite3_value_type(v);
-  if (type == SQLITE_INTEGER) return sqlite3_value_int64(v);
-  if (type == SQLITE_FLOAT) {
-    const double d = sqlite3_value_double(v);
-    if (d == std::trunc(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
-      return static_cast<std::int64_t>(d);
-  }
-  return std::nullopt;
 }
 
 // x as a number, or nothing: NULL, and text or BLOBs that are not numbers, are left out (they are

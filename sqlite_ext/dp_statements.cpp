@@ -70,7 +70,7 @@ bool is_definition(const char* sql) {
 // constructors run here, before any row, so a bad bound is an error whatever the data.
 DpParams parse_params(DpForm form, const std::vector<std::string>& args) {
   const char* fn = dp_name(form.kind);
-  const int first = form.kind == DpKind::kKeepGroup ? 1 : 1;
+  constexpr int first = 1;  // the parameters follow x (dp_keep_group: the unit)
   std::vector<text::SqlNumber> numbers;
   for (int i = 0; i < parameter_count(form.kind); ++i) {
     const auto n = text::sql_number(args[static_cast<std::size_t>(first + i)]);

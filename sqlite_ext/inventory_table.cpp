@@ -820,18 +820,6 @@ int inventory_best_index(sqlite3_vtab*, sqlite3_index_info* info) noexcept {
   return SQLITE_OK;
 }
 
-int inventory_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) noexcept {
-  auto* cursor = new (std::nothrow) InventoryCursor{};
-  if (cursor == nullptr) return SQLITE_NOMEM;
-  *out = cursor;
-  return SQLITE_OK;
-}
-
-int inventory_close(sqlite3_vtab_cursor* cur) noexcept {
-  delete static_cast<InventoryCursor*>(cur);
-  return SQLITE_OK;
-}
-
 int inventory_filter(sqlite3_vtab_cursor* cur, int idx, const char*, int argc,
                      sqlite3_value** argv) noexcept {
   auto* c = static_cast<InventoryCursor*>(cur);
@@ -960,8 +948,8 @@ sqlite3_module make_inventory_module() {
   m.xConnect = inventory_connect;
   m.xBestIndex = inventory_best_index;
   m.xDisconnect = inventory_disconnect;
-  m.xOpen = inventory_open;
-  m.xClose = inventory_close;
+  m.xOpen = open_cursor<InventoryCursor>;
+  m.xClose = close_cursor<InventoryCursor>;
   m.xFilter = inventory_filter;
   m.xNext = inventory_next;
   m.xEof = inventory_eof;

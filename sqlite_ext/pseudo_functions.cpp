@@ -78,14 +78,7 @@ void pseudonym_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
       throw InvalidArgument("anonkit: pseudonym() takes (value [, 'email'|'name'|'phone'|'int'])");
     auto type = pseudo::PseudonymType::kToken;
     if (argc == 2) {
-      const std::string_view name = param_text(argv[1], "pseudonym", "type");
-      const auto parsed = pseudo::parse_pseudonym_type(name);
-      if (!parsed || *parsed == pseudo::PseudonymType::kToken)
-        throw InvalidArgument(fmt::format(
-            "anonkit: pseudonym() type must be 'email', 'name', 'phone' or 'int' (or none for a "
-            "token), got '{}'",
-            name));
-      type = *parsed;
+      type = pseudo::pseudonym_type_argument(param_text(argv[1], "pseudonym", "type"));
     }
     const pseudo::Pseudonymizer& hmac = state_of(ctx).hmac();
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);

@@ -93,18 +93,6 @@ int scan_best_index(sqlite3_vtab*, sqlite3_index_info* info) noexcept {
   return SQLITE_OK;
 }
 
-int scan_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) noexcept {
-  auto* cursor = new (std::nothrow) ScanCursor{};
-  if (cursor == nullptr) return SQLITE_NOMEM;
-  *out = cursor;
-  return SQLITE_OK;
-}
-
-int scan_close(sqlite3_vtab_cursor* cur) noexcept {
-  delete static_cast<ScanCursor*>(cur);
-  return SQLITE_OK;
-}
-
 int scan_filter(sqlite3_vtab_cursor* cur, int idx, const char*, int argc,
                 sqlite3_value** argv) noexcept {
   auto* c = static_cast<ScanCursor*>(cur);
@@ -200,18 +188,6 @@ int types_best_index(sqlite3_vtab*, sqlite3_index_info* info) noexcept {
   return SQLITE_OK;
 }
 
-int types_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) noexcept {
-  auto* cursor = new (std::nothrow) TypesCursor{};
-  if (cursor == nullptr) return SQLITE_NOMEM;
-  *out = cursor;
-  return SQLITE_OK;
-}
-
-int types_close(sqlite3_vtab_cursor* cur) noexcept {
-  delete static_cast<TypesCursor*>(cur);
-  return SQLITE_OK;
-}
-
 int types_filter(sqlite3_vtab_cursor* cur, int, const char*, int, sqlite3_value**) noexcept {
   auto* c = static_cast<TypesCursor*>(cur);
   return vtab_guarded(cur->pVtab, [&] {
@@ -272,10 +248,10 @@ sqlite3_module make_module(decltype(sqlite3_module::xConnect) connect,
 }
 
 const sqlite3_module kScanModule =
-    make_module(scan_connect, scan_best_index, scan_open, scan_close, scan_filter, scan_next,
+    make_module(scan_connect, scan_best_index, open_cursor<ScanCursor>, close_cursor<ScanCursor>, scan_filter, scan_next,
                 scan_eof, scan_column, scan_rowid);
 const sqlite3_module kTypesModule =
-    make_module(types_connect, types_best_index, types_open, types_close, types_filter, types_next,
+    make_module(types_connect, types_best_index, open_cursor<TypesCursor>, close_cursor<TypesCursor>, types_filter, types_next,
                 types_eof, types_column, types_rowid);
 
 int create_module(sqlite3* db, const char* name, const sqlite3_module* module,

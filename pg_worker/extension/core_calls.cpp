@@ -286,14 +286,7 @@ AkStatus ak_pseudonym(const AkValue* value, const AkSlice* type_name, AkSlice* o
   return guarded([&] {
     auto type = pseudo::PseudonymType::kToken;
     if (type_name != nullptr) {
-      const std::string_view name = view(*type_name);
-      const auto parsed = pseudo::parse_pseudonym_type(name);
-      if (!parsed || *parsed == pseudo::PseudonymType::kToken)
-        throw InvalidArgument(fmt::format(
-            "anonkit: pseudonym() type must be 'email', 'name', 'phone' or 'int' (or none for a "
-            "token), got '{}'",
-            name));
-      type = *parsed;
+      type = pseudo::pseudonym_type_argument(view(*type_name));
     }
     const pseudo::Pseudonymizer& hmac = *key().hmac;
     if (type == pseudo::PseudonymType::kInt) {

@@ -111,6 +111,12 @@ class PrivacyUnitTest(unittest.TestCase):
         self.assertEqual(db.execute("select dp_count(x, 100, u) from t").fetchone()[0], 4)
         s = db.execute("select dp_sum(x, 0, 10, 100, u) from t").fetchone()[0]
         self.assertEqual(s, 4)  # 1 + 1 for unit 1, 1 for '1', 1 for x'31'; 'abc' is no number
+        # A REAL beyond 9.2e18 that SQLite holds equal to an INTEGER is that one unit (the red
+        # team's case): 2 units here, not 3.
+        db.execute("create table big(u, x)")
+        db.executemany("insert into big values (?, 1)",
+                       [(9210000000000000000,), (9.21e18,), (-(2**62),)])
+        self.assertEqual(db.execute("select dp_count(x, 100, u) from big").fetchone()[0], 2)
 
 
 class EmptyInputTest(unittest.TestCase):

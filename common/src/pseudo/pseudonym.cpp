@@ -61,6 +61,16 @@ std::optional<PseudonymType> parse_pseudonym_type(std::string_view name) noexcep
   return std::nullopt;
 }
 
+PseudonymType pseudonym_type_argument(std::string_view name) {
+  const auto parsed = parse_pseudonym_type(name);
+  if (!parsed || *parsed == PseudonymType::kToken)
+    throw InvalidArgument(fmt::format(
+        "anonkit: pseudonym() type must be 'email', 'name', 'phone' or 'int' (or none for a "
+        "token), got '{}'",
+        name));
+  return *parsed;
+}
+
 std::string canonical_number(double value) {
   if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 9.2e18)
     return std::to_string(static_cast<std::int64_t>(value));

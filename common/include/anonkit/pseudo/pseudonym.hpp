@@ -16,6 +16,10 @@ namespace anonkit::pseudo {
 
 enum class PseudonymType { kToken, kEmail, kName, kPhone, kInt };
 [[nodiscard]] std::optional<PseudonymType> parse_pseudonym_type(std::string_view name) noexcept;
+// pseudonym()'s type argument: 'email', 'name', 'phone' or 'int'; throws InvalidArgument
+// ("anonkit: pseudonym() type must be ...") otherwise. Shared by the SQLite and PostgreSQL
+// functions so both accept and refuse the same names.
+[[nodiscard]] PseudonymType pseudonym_type_argument(std::string_view name);
 
 class Pseudonymizer {
  public:

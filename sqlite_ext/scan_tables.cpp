@@ -248,11 +248,11 @@ sqlite3_module make_module(decltype(sqlite3_module::xConnect) connect,
 }
 
 const sqlite3_module kScanModule =
-    make_module(scan_connect, scan_best_index, open_cursor<ScanCursor>, close_cursor<ScanCursor>, scan_filter, scan_next,
-                scan_eof, scan_column, scan_rowid);
-const sqlite3_module kTypesModule =
-    make_module(types_connect, types_best_index, open_cursor<TypesCursor>, close_cursor<TypesCursor>, types_filter, types_next,
-                types_eof, types_column, types_rowid);
+    make_module(scan_connect, scan_best_index, open_cursor<ScanCursor>, close_cursor<ScanCursor>,
+                scan_filter, scan_next, scan_eof, scan_column, scan_rowid);
+const sqlite3_module kTypesModule = make_module(
+    types_connect, types_best_index, open_cursor<TypesCursor>, close_cursor<TypesCursor>,
+    types_filter, types_next, types_eof, types_column, types_rowid);
 
 int create_module(sqlite3* db, const char* name, const sqlite3_module* module,
                   const StatePtr& state) {
